@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Argument checks. Types are checked here and reported as TypeError naming
+ * the argument; values the kernel may refuse are passed on and come back as
+ * its errno (sharp's is.mjs approach).
+ * @module
+ * @internal
+ */
+
+function received(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'bigint') return `bigint ${value}n`;
+  if (typeof value === 'number') return `number ${value}`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return typeof value;
+}
+
+function invalid(name: string, wanted: string, value: unknown): TypeError {
+  const error = new TypeError(`${name} must be ${wanted}, received ${received(value)}`);
+  (error as TypeError & { code: string }).code = 'ERR_INVALID_ARG_TYPE';
+  return error;
+}
+
+function outOfRange(name: string, wanted: string, value: unknown): RangeError {
+  const error = new RangeError(`${name} must be ${wanted}, received ${received(value)}`);
+  (error as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
+  return error;
+}
+
+/** A non-negative safe integer (a byte count or offset the kernel gets as u64). */
+export function assertSize(name: string, value: unknown, { min = 0 } = {}): asserts value is number {
+  if (typeof value !== 'number') throw invalid(name, 'a number', value);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw outOfRange(name, `an integer >= ${min} and <= ${Number.MAX_SAFE_INTEGER}`, value);
+  }
+}
+
+/** An integer in [min, max]. */
+export function assertInt(name: string, value: unknown, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number') throw invalid(name, 'a number', value);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw outOfRange(name, `an integer from ${min} to ${max}`, value);
+  }
+}
+
+/** A u64 given as a bigint (or a safe integer number, converted). */
+export function toU64(name: string, value: unknown): bigint {
+  if (typeof value === 'number') {
+    assertSize(name, value);
+    return BigInt(value);
+  }
+  if (typeof value !== 'bigint') throw invalid(name, 'a bigint or a number', value);
+  if (value < 0n || value >= 1n << 64n) throw outOfRange(name, 'from 0 to 2^64-1', value);
+  return value;
+}
+
+/** A file descriptor number. */
+export function assertFd(name: string, value: unknown): asserts value is number {
+  assertInt(name, value, 0, 0x7fffffff);
+}
+
+export function assertBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') throw invalid(name, 'a boolean', value);
+}
+
+export function assertString(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw invalid(name, 'a string', value);
+}
+
+export function assertOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw invalid(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  }
+}
+
+/** An options bag: undefined or a plain object. Returns it with defaults for absent keys. */
+export function options<T extends object>(name: string, value: unknown): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(name, 'an object', value);
+  return value as Partial<T>;
+}
+
+/** An optional boolean option with a default. */
+export function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  assertBoolean(name, value);
+  return value;
+}
+
+/** Throws unless `value` is an instance of `type`. */
+// `Function & { prototype: T }` also admits classes with private constructors.
+export function assertInstance<T>(name: string, value: unknown, type: Function & { prototype: T }): asserts value is T {
+  if (!(value instanceof type)) throw invalid(name, `a ${type.name}`, value);
+}

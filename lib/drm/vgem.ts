@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/**
+ * vgem's software fences: put an unsignalled fence on a buffer's implicit
+ * fences and signal it when you choose. The tool for testing implicit sync
+ * without a GPU.
+ * @module
+ */
+import { flag, options } from '../args.js';
+import { FeatureError, check } from '../errors.js';
+import { native } from '../native.js';
+import type { GemBuffer } from './gem.js';
+
+const VGEM_FENCE_WRITE = 1;
+
+/**
+ * A fence vgem attached to a buffer. Signal it with `signal()`; vgem signals
+ * a forgotten fence by itself after 10 s.
+ */
+export class VgemFence {
+  readonly #gem: GemBuffer;
+  readonly id: number;
+  #signaled = false;
+
+  private constructor(gem: GemBuffer, id: number) {
+    this.#gem = gem;
+    this.id = id;
+  }
+
+  /**
+   * Attaches an unsignalled fence to `gem`'s reservation
+   * (DRM_IOCTL_VGEM_FENCE_ATTACH). As a `write` fence it blocks readers and
+   * writers; otherwise only writers. Needs a vgem device (CONFIG_DRM_VGEM).
+   * @throws {FeatureError} the buffer's device is not vgem
+   * @throws {KernelError} EBUSY when a conflicting fence is already attached
+   */
+  static attach(gem: GemBuffer, opts?: { write?: boolean }): VgemFence {
+    const write = flag('options.write', options<{ write: boolean }>('options', opts).write, false);
+    if (gem.device.driver !== 'vgem') {
+      throw new FeatureError(-95, 'VGEM_FENCE_ATTACH', `needs a vgem device, this is '${gem.device.driver}'`, {
+        syscall: 'ioctl',
+        request: 'DRM_IOCTL_VGEM_FENCE_ATTACH',
+        path: gem.device.path,
+      });
+    }
+    const id = check(native.vgemFenceAttach(gem.deviceFdForHandle(), gem.handle, write ? VGEM_FENCE_WRITE : 0), {
+      syscall: 'ioctl',
+      request: 'DRM_IOCTL_VGEM_FENCE_ATTACH',
+      path: gem.device.path,
+    });
+    return new VgemFence(gem, id);
+  }
+
+  get signaled(): boolean {
+    return this.#signaled;
+  }
+
+  /**
+   * Signals the fence (DRM_IOCTL_VGEM_FENCE_SIGNAL).
+   * @throws {KernelError} ETIMEDOUT if vgem already signalled it on its own; ENOENT if signalled before
+   */
+  signal(): void {
+    check(native.vgemFenceSignal(this.#gem.deviceFdForHandle(), this.id), {
+      syscall: 'ioctl',
+      request: 'DRM_IOCTL_VGEM_FENCE_SIGNAL',
+      path: this.#gem.device.path,
+    });
+    this.#signaled = true;
+  }
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Errors, shaped like Node's own fs errors so callers can branch on `code`
+ * instead of parsing messages.
+ * @module
+ */
+import { getSystemErrorMap, getSystemErrorName } from 'node:util';
+
+/** Fields every kernel-reported error carries. */
+export interface KernelErrorDetails {
+  /** The system call that failed: `'ioctl'`, `'mmap'`, `'open'`, `'read'`… */
+  syscall: string;
+  /** For an ioctl, the kernel's name of the request, e.g. `'DMA_BUF_IOCTL_SYNC'`. */
+  request?: string;
+  /** The path involved, for opens and sysfs/procfs reads. */
+  path?: string;
+  /** What the library was doing, prepended to the message. */
+  context?: string;
+}
+
+function describe(errno: number): [code: string, text: string] {
+  const entry = getSystemErrorMap().get(errno);
+  if (entry) return entry;
+  try {
+    return [getSystemErrorName(errno), 'unknown error'];
+  } catch {
+    return [`E${-errno}`, 'unknown error'];
+  }
+}
+
+/**
+ * The kernel refused a call. `errno` is negative, as in Node's fs errors;
+ * `code` is its name (`'EACCES'`).
+ */
+export class KernelError extends Error {
+  override name = 'KernelError';
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly request?: string;
+  readonly path?: string;
+
+  constructor(errno: number, details: KernelErrorDetails) {
+    const [code, text] = describe(errno);
+    const target = [details.request, details.path && `'${details.path}'`].filter(Boolean).join(' ');
+    const where = details.context ? `${details.context}: ` : '';
+    super(`${where}${code}: ${text}, ${details.syscall}${target ? ` ${target}` : ''}`);
+    this.code = code;
+    this.errno = errno;
+    this.syscall = details.syscall;
+    if (details.request !== undefined) this.request = details.request;
+    if (details.path !== undefined) this.path = details.path;
+  }
+}
+
+/**
+ * The running kernel (or the device's driver) lacks an interface the call
+ * needs. `feature` names it, `requires` says what provides it.
+ */
+export class FeatureError extends KernelError {
+  override name = 'FeatureError';
+  readonly feature: string;
+  readonly requires: string;
+
+  constructor(errno: number, feature: string, requires: string, details: KernelErrorDetails) {
+    super(errno, details);
+    this.feature = feature;
+    this.requires = requires;
+    this.message = `${feature} is not supported here (${requires}): ${this.message}`;
+  }
+}
+
+/** A method was called on an object after its `close()`. */
+export class ClosedError extends Error {
+  override name = 'ClosedError';
+  readonly code = 'ERR_DMABUF_CLOSED';
+
+  constructor(what: string) {
+    super(`${what} is closed`);
+  }
+}
+
+/** An fd of the wrong kind was handed to a constructor (e.g. /dev/null as a dma-buf). */
+export class FdTypeError extends TypeError {
+  override name = 'FdTypeError';
+  readonly code = 'ERR_INVALID_FD_TYPE';
+  readonly fd: number;
+
+  constructor(fd: number, expected: string, actual: string) {
+    super(`fd ${fd} is not a ${expected} (it is ${actual})`);
+    this.fd = fd;
+  }
+}
+
+/**
+ * A wait ended before its fence signalled: the AbortSignal fired or the
+ * object was closed. `cause` holds the signal's reason.
+ */
+export class AbortError extends Error {
+  override name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A wait's `timeout` elapsed before the fence signalled. */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+  readonly code = 'ETIMEDOUT';
+
+  constructor(ms: number, what: string) {
+    super(`${what} did not signal within ${ms} ms`);
+  }
+}
+
+/**
+ * Turns the native layer's `-errno` convention into a thrown KernelError.
+ * Returns the value unchanged when it is a result.
+ */
+export function check<T>(result: T | number, details: KernelErrorDetails): T {
+  if (typeof result === 'number' && result < 0) throw new KernelError(result, details);
+  return result as T;
+}
+
+/**
+ * A fence signalled with an error (for example -ENODEV after a device was
+ * unplugged, -ENOENT when a sw_sync timeline was destroyed). `errno` and
+ * `code` are the fence's error; `syscall` is `'fence'`.
+ */
+export class FenceError extends KernelError {
+  override name = 'FenceError';
+
+  constructor(errno: number, what: string) {
+    super(errno, { syscall: 'fence', context: `${what} signalled with an error` });
+  }
+}

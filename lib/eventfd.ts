@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/**
+ * eventfd: a kernel counter behind an fd, the wake-up channel of DRM
+ * syncobj eventfds and VFIO interrupts.
+ * @module
+ */
+import { assertSize, flag, options, toU64 } from './args.js';
+import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE } from './constants.js';
+import { KernelError, check } from './errors.js';
+import { assertFdKind } from './fd-kind.js';
+import { FdResource } from './fd-resource.js';
+import { READABLE, type WaitLimits, checkWaitLimits } from './fd-watcher.js';
+import { native } from './native.js';
+
+const EAGAIN = -11;
+
+export interface EventFdOptions {
+  /** Each read takes 1 instead of the whole count (EFD_SEMAPHORE). Default false. */
+  semaphore?: boolean;
+  /** Close on exec (default true). */
+  cloexec?: boolean;
+}
+
+/**
+ * Owns an eventfd. Always non-blocking: reads never block a thread, waits go
+ * through the event loop. Needs nothing beyond CONFIG_EVENTFD.
+ */
+export class EventFd extends FdResource {
+  private constructor(fd: number) {
+    super(fd, 'eventfd');
+  }
+
+  /**
+   * Creates an eventfd with counter `initval` (eventfd(2)).
+   * @throws {TypeError} / {RangeError} bad initval or options
+   * @throws {KernelError} EMFILE and the like
+   */
+  static create(initval = 0, opts?: EventFdOptions): EventFd {
+    assertSize('initval', initval);
+    if (initval > 0xffffffff) throw new RangeError('initval must fit in 32 bits (eventfd(2) takes an unsigned int)');
+    const o = options<EventFdOptions>('options', opts);
+    const flags =
+      EFD_NONBLOCK |
+      (flag('options.semaphore', o.semaphore, false) ? EFD_SEMAPHORE : 0) |
+      (flag('options.cloexec', o.cloexec, true) ? EFD_CLOEXEC : 0);
+    return new EventFd(check(native.eventfdCreate(initval, flags), { syscall: 'eventfd' }));
+  }
+
+  /**
+   * Takes ownership of an open eventfd. Its blocking mode is left as it is:
+   * pass a non-blocking one (EFD_NONBLOCK), or read() may block the thread.
+   * @throws {FdTypeError} the fd is not an eventfd
+   */
+  static fromFd(fd: number): EventFd {
+    assertFdKind(fd, 'eventFd');
+    return new EventFd(fd);
+  }
+
+  /**
+   * Adds `value` to the counter, waking readers.
+   * @throws {RangeError} value outside 1..2^64-2
+   * @throws {KernelError} EAGAIN when the counter would overflow
+   * @throws {ClosedError} after close()
+   */
+  write(value: bigint | number = 1n): void {
+    const v = toU64('value', value);
+    if (v === 0n || v === 0xffffffffffffffffn) throw new RangeError('value must be from 1 to 2^64-2');
+    check(native.eventfdWrite(this.open(), v), { syscall: 'write', context: 'eventfd' });
+  }
+
+  /**
+   * Reads and resets the counter (or takes 1 in semaphore mode). Returns
+   * undefined when the counter is zero.
+   * @throws {ClosedError} after close()
+   */
+  read(): bigint | undefined {
+    const value = native.eventfdRead(this.open());
+    if (value === EAGAIN) return undefined;
+    if (typeof value === 'number') throw new KernelError(value, { syscall: 'read', context: 'eventfd' });
+    return value;
+  }
+
+  /**
+   * Resolves with the counter (as read() takes it) once it is non-zero.
+   * @throws {AbortError} (rejection) the signal fired, or the EventFd was closed while waiting
+   * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
+   */
+  wait(limits: WaitLimits = {}): Promise<bigint> {
+    try {
+      return this.watcher().wait<bigint>(
+        READABLE,
+        () => {
+          const value = this.read();
+          return value === undefined ? { done: false } : { done: true, value };
+        },
+        checkWaitLimits(limits),
+        'eventfd',
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+/**
+ * What kind of file an fd is, read from /proc/self/fd. Used to refuse an fd
+ * of the wrong kind up front with a clear error, instead of an ENOTTY from
+ * some later ioctl.
+ * @module
+ * @internal
+ */
+import { readlinkSync } from 'node:fs';
+
+import { assertFd } from './args.js';
+import { FdTypeError, KernelError } from './errors.js';
+
+/** The /proc/self/fd link target, e.g. `/dmabuf:name` or `anon_inode:sync_file`. */
+export function fdTarget(fd: number): string {
+  assertFd('fd', fd);
+  const path = `/proc/self/fd/${fd}`;
+  try {
+    return readlinkSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A missing link means the fd is not open in this process.
+    if (code === 'ENOENT') throw new KernelError(-9 /* EBADF */, { syscall: 'readlink', path, context: `fd ${fd}` });
+    throw error;
+  }
+}
+
+/** Kinds this library adopts, and how each shows in /proc/self/fd. */
+export const fdKinds = {
+  dmaBuf: { label: 'dma-buf', test: (target: string) => target.startsWith('/dmabuf:') },
+  syncFile: { label: 'sync_file', test: (target: string) => target === 'anon_inode:sync_file' },
+  eventFd: { label: 'eventfd', test: (target: string) => target === 'anon_inode:[eventfd]' },
+  drm: { label: 'DRM device', test: (target: string) => target.startsWith('/dev/dri/') },
+} as const;
+
+/** Throws FdTypeError unless `fd` is open and of the given kind. */
+export function assertFdKind(fd: number, kind: keyof typeof fdKinds): void {
+  const target = fdTarget(fd);
+  const { label, test } = fdKinds[kind];
+  if (!test(target)) throw new FdTypeError(fd, label, target);
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+/**
+ * dmabuf: Linux dma-buf, dma-heap, sync_file and DRM interfaces for Node.js.
+ * Importing this module opens no device; a missing kernel feature shows up
+ * as a FeatureError when something that needs it is opened or called.
+ * @module
+ */
+export { AbortError, ClosedError, FdTypeError, FeatureError, FenceError, KernelError, TimeoutError } from './errors.js';
+export type { KernelErrorDetails } from './errors.js';
+export type { Access } from './constants.js';
+export { DmaBuf, DMA_BUF_NAME_MAX } from './dma-buf.js';
+export type { DeriveOptions, MapOptions } from './dma-buf.js';
+export type { DmaBufFdInfo } from './fdinfo.js';
+export { Mapping } from './mapping.js';
+export { CpuAccess } from './cpu-access.js';
+export type { CpuAccessMode } from './cpu-access.js';
+export { DmaHeap } from './heap.js';
+export type { AllocateOptions } from './heap.js';
+export { SyncFile } from './sync-file.js';
+export type { FenceInfo, FenceState, FenceStatus, SyncFileInfo } from './sync-file.js';
+export type { WaitLimits } from './fd-watcher.js';
+export { EventFd } from './eventfd.js';
+export type { EventFdOptions } from './eventfd.js';
+export { DrmCap, DrmDevice } from './drm/device.js';
+export type { DrmNode, DrmNodeType } from './drm/device.js';
+export { GemBuffer } from './drm/gem.js';
+export { VgemFence } from './drm/vgem.js';

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The safety net behind close(): an fd-owning object that is collected
+ * without close() has its fd released here, with one warning per kind, like
+ * Node's unclosed-FileHandle warning. It is a net, not the plan: collection
+ * time is unpredictable, so code should close() or `using` what it opens.
+ * @module
+ * @internal
+ */
+import { closeSync } from 'node:fs';
+
+/** What the registry keeps; it must not reference the owner, or the owner is never collected. */
+export interface Held {
+  fd: number;
+  label: string;
+  /** Closed first, so no poll handle outlives its fd. */
+  release?: () => void;
+}
+
+const warned = new Set<string>();
+
+const registry = new FinalizationRegistry<Held>((held) => {
+  held.release?.();
+  try {
+    closeSync(held.fd);
+  } catch {
+    // Already gone; nothing to release.
+  }
+  if (!warned.has(held.label)) {
+    warned.add(held.label);
+    process.emitWarning(
+      `A ${held.label} (fd ${held.fd}) was garbage-collected without close(); its fd was closed for you. ` +
+        'Call close() or declare it with `using`.',
+      { type: 'Warning', code: 'DMABUF_UNCLOSED' },
+    );
+  }
+});
+
+export function guard(owner: object, held: Held): void {
+  registry.register(owner, held, owner);
+}
+
+export function unguard(owner: object): void {
+  registry.unregister(owner);
+}

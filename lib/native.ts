@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The one place that loads the compiled addon, and the full type of its raw
+ * surface. Every function takes fds and plain values and returns a result
+ * or `-errno` (a negative number); policy lives in the classes that call it.
+ * @module
+ * @internal
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A result or a negative errno. */
+export type Errno = number;
+
+export interface RawSyncFenceInfo {
+  timeline: string;
+  driver: string;
+  status: number;
+  flags: number;
+  timestampNs: bigint;
+}
+
+export interface RawSyncFileInfo {
+  name: string;
+  status: number;
+  flags: number;
+  fences: RawSyncFenceInfo[];
+}
+
+export interface RawDrmVersion {
+  major: number;
+  minor: number;
+  patchlevel: number;
+  name: string;
+  date: string;
+  description: string;
+}
+
+export interface RawDumb {
+  handle: number;
+  pitch: number;
+  size: number;
+}
+
+/** A uv_poll handle on one fd. `events`: 1 readable, 2 writable. */
+export interface RawPoller {
+  start(events: number): Errno;
+  stop(): Errno;
+  close(): Errno;
+}
+
+export interface NativeBinding {
+  // dma-buf (native/dma_buf.cc)
+  dmaBufSync(fd: number, flags: number): Errno;
+  dmaBufSetName(fd: number, name: string): Errno;
+  dmaBufExportSyncFile(fd: number, flags: number): Errno;
+  dmaBufImportSyncFile(fd: number, flags: number, syncFileFd: number): Errno;
+  dmaBufDerive(fd: number, openFlags: number): Errno;
+  // dma-heap (native/heap.cc)
+  dmaHeapAlloc(heapFd: number, length: number, fdFlags: number): Errno;
+  // mmap (native/mapping.cc); access: 1 read, 2 write
+  mmap(fd: number, offset: number, length: number, access: number): ArrayBuffer | Errno;
+  munmap(buffer: ArrayBuffer): Errno;
+  // sync_file (native/sync_file.cc)
+  syncFileMerge(name: string, fd1: number, fd2: number): Errno;
+  syncFileInfo(fd: number): RawSyncFileInfo | Errno;
+  syncFileSetDeadline(fd: number, deadlineNs: bigint): Errno;
+  // DRM (native/drm.cc)
+  drmVersion(fd: number): RawDrmVersion | Errno;
+  drmGetCap(fd: number, capability: number): bigint | Errno;
+  drmGemClose(fd: number, handle: number): Errno;
+  drmPrimeHandleToFd(fd: number, handle: number, flags: number): Errno;
+  drmPrimeFdToHandle(fd: number, dmaBufFd: number): Errno;
+  drmCreateDumb(fd: number, width: number, height: number, bpp: number): RawDumb | Errno;
+  drmMapDumb(fd: number, handle: number): Errno;
+  drmDestroyDumb(fd: number, handle: number): Errno;
+  // vgem (native/vgem.cc)
+  vgemFenceAttach(fd: number, handle: number, flags: number): Errno;
+  vgemFenceSignal(fd: number, fence: number): Errno;
+  // eventfd (native/eventfd.cc)
+  eventfdCreate(initval: number, flags: number): Errno;
+  eventfdRead(fd: number): bigint | Errno;
+  eventfdWrite(fd: number, value: bigint): Errno;
+  // readiness (native/poller.cc)
+  pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;
+}
+
+/** The package root: the nearest directory up from here holding binding.gyp. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'binding.gyp'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('dmabuf: cannot find the package root (binding.gyp) to load the addon from');
+    dir = parent;
+  }
+  return dir;
+}
+
+const require = createRequire(import.meta.url);
+const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+
+/** The addon. Loading it opens no device, so it works on any Linux machine. */
+export const native: NativeBinding = load(packageRoot());

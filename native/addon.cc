@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// Module entry: one Init per concept. Loading never touches a device, so
+// importing the package works on machines without /dev/dri or dma-heaps.
+#include <napi.h>
+
+#include "instance.h"
+#include "poller.h"
+
+namespace dmabuf {
+
+void InitDmaBuf(Napi::Env env, Napi::Object exports);
+void InitHeap(Napi::Env env, Napi::Object exports);
+void InitMapping(Napi::Env env, Napi::Object exports);
+void InitSyncFile(Napi::Env env, Napi::Object exports);
+void InitDrm(Napi::Env env, Napi::Object exports);
+void InitVgem(Napi::Env env, Napi::Object exports);
+void InitEventFd(Napi::Env env, Napi::Object exports);
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new InstanceData());
+  InitDmaBuf(env, exports);
+  InitHeap(env, exports);
+  InitMapping(env, exports);
+  InitSyncFile(env, exports);
+  InitDrm(env, exports);
+  InitVgem(env, exports);
+  InitEventFd(env, exports);
+  Poller::Init(env, exports);
+  return exports;
+}
+
+}  // namespace dmabuf
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return dmabuf::Init(env, exports); }
+
+NODE_API_MODULE(dmabuf, InitModule)

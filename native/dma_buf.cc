@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// dma-buf fd ioctls (include/uapi/linux/dma-buf.h).
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "ioctl.h"
+#include "napi_util.h"
+#include "uapi/dma_buf.h"
+
+namespace dmabuf {
+namespace {
+
+using namespace uapi;
+
+// dmaBufSync(fd, flags) -> 0 | -errno
+Napi::Value Sync(const Napi::CallbackInfo& info) {
+  DmaBufSync arg{};
+  arg.flags = U32Arg(info, 1);
+  return Result(info.Env(), Ioctl(FdArg(info, 0), kDmaBufIoctlSync, &arg));
+}
+
+// dmaBufSetName(fd, name) -> 0 | -errno
+Napi::Value SetName(const Napi::CallbackInfo& info) {
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  if (name.size() >= kDmaBufNameLen || name.find('\0') != std::string::npos) return Result(info.Env(), -EINVAL);
+  char buffer[kDmaBufNameLen] = {};
+  std::memcpy(buffer, name.data(), name.size());
+  // The argument is the string's address itself, not a pointer to a struct.
+  return Result(info.Env(), Ioctl(FdArg(info, 0), kDmaBufSetName, buffer));
+}
+
+// dmaBufExportSyncFile(fd, flags) -> syncFileFd | -errno
+Napi::Value ExportSyncFile(const Napi::CallbackInfo& info) {
+  DmaBufFlagsFd arg{};
+  arg.flags = U32Arg(info, 1);
+  arg.fd = -1;
+  int rc = Ioctl(FdArg(info, 0), kDmaBufIoctlExportSyncFile, &arg);
+  return Result(info.Env(), rc < 0 ? rc : arg.fd);
+}
+
+// dmaBufImportSyncFile(fd, flags, syncFileFd) -> 0 | -errno
+Napi::Value ImportSyncFile(const Napi::CallbackInfo& info) {
+  DmaBufFlagsFd arg{};
+  arg.flags = U32Arg(info, 1);
+  arg.fd = FdArg(info, 2);
+  return Result(info.Env(), Ioctl(FdArg(info, 0), kDmaBufIoctlImportSyncFile, &arg));
+}
+
+// dmaBufDerive(fd, openFlags) -> aliasFd | -errno (proposed ioctl; ENOTTY without it)
+Napi::Value Derive(const Napi::CallbackInfo& info) {
+  DmaBufFlagsFd arg{};
+  arg.flags = U32Arg(info, 1);
+  arg.fd = -1;
+  int rc = Ioctl(FdArg(info, 0), kDmaBufIoctlDerive, &arg);
+  return Result(info.Env(), rc < 0 ? rc : arg.fd);
+}
+
+}  // namespace
+
+void InitDmaBuf(Napi::Env env, Napi::Object exports) {
+  exports.Set("dmaBufSync", Napi::Function::New(env, Sync));
+  exports.Set("dmaBufSetName", Napi::Function::New(env, SetName));
+  exports.Set("dmaBufExportSyncFile", Napi::Function::New(env, ExportSyncFile));
+  exports.Set("dmaBufImportSyncFile", Napi::Function::New(env, ImportSyncFile));
+  exports.Set("dmaBufDerive", Napi::Function::New(env, Derive));
+}
+
+}  // namespace dmabuf

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#include "poller.h"
+
+#include <cerrno>
+
+#include "instance.h"
+#include "napi_util.h"
+
+namespace dmabuf {
+
+void Poller::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = DefineClass(env, "Poller",
+                                    {InstanceMethod<&Poller::Start>("start"),
+                                     InstanceMethod<&Poller::Stop>("stop"),
+                                     InstanceMethod<&Poller::Close>("close")});
+  Instance(env)->poller_constructor = Napi::Persistent(ctor);
+  // Construction goes through pollerCreate so a failure is an errno, not a throw.
+  exports.Set("pollerCreate", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                Napi::Env env = info.Env();
+                int fd = FdArg(info, 0);
+                InstanceData* data = Instance(env);
+                if (data->polled_fds.count(fd) != 0) return Result(env, -EEXIST);
+                uv_loop_t* loop = nullptr;
+                if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Result(env, -EINVAL);
+                auto* handle = new uv_poll_t;
+                int rc = uv_poll_init(loop, handle, fd);
+                if (rc != 0) {  // libuv error codes are -errno on Linux
+                  delete handle;
+                  return Result(env, rc);
+                }
+                // The handle is adopted by the new Poller; pass it through an External.
+                return data->poller_constructor.New(
+                    {Napi::External<uv_poll_t>::New(env, handle), info[0], info[1]});
+              }));
+}
+
+Poller::Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
+  if (info.Length() != 3 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "Poller is created with pollerCreate()");
+  }
+  handle_ = info[0].As<Napi::External<uv_poll_t>>().Data();
+  fd_ = FdArg(info, 1);
+  handle_->data = this;
+  callback_ = Napi::Persistent(info[2].As<Napi::Function>());
+  Instance(info.Env())->polled_fds.insert(fd_);
+  napi_type_tag_object(info.Env(), info.This(), &kPollerTag);
+}
+
+Poller::~Poller() { Release(); }
+
+bool Poller::CheckTag(const Napi::CallbackInfo& info) {
+  bool ok = false;
+  napi_check_object_type_tag(info.Env(), info.This(), &kPollerTag, &ok);
+  return ok;
+}
+
+void Poller::Release() {
+  if (handle_ == nullptr) return;
+  uv_poll_stop(handle_);
+  handle_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+  handle_ = nullptr;
+  InstanceData* data = Instance(Env());
+  if (data != nullptr) data->polled_fds.erase(fd_);
+}
+
+Napi::Value Poller::Start(const Napi::CallbackInfo& info) {
+  if (!CheckTag(info) || handle_ == nullptr) return Result(info.Env(), -EBADF);
+  int events = 0;
+  uint32_t wanted = U32Arg(info, 0);
+  if (wanted & 1U) events |= UV_READABLE;
+  if (wanted & 2U) events |= UV_WRITABLE;
+  return Result(info.Env(), uv_poll_start(handle_, events, &Poller::OnPoll));
+}
+
+Napi::Value Poller::Stop(const Napi::CallbackInfo& info) {
+  if (!CheckTag(info) || handle_ == nullptr) return Result(info.Env(), -EBADF);
+  return Result(info.Env(), uv_poll_stop(handle_));
+}
+
+Napi::Value Poller::Close(const Napi::CallbackInfo& info) {
+  if (!CheckTag(info)) return Result(info.Env(), -EBADF);
+  Release();
+  callback_.Reset();
+  return Result(info.Env(), 0);
+}
+
+void Poller::OnPoll(uv_poll_t* handle, int status, int events) {
+  auto* self = static_cast<Poller*>(handle->data);
+  if (self == nullptr || self->callback_.IsEmpty()) return;
+  Napi::Env env = self->Env();
+  Napi::HandleScope scope(env);
+  uint32_t ready = 0;
+  if (events & UV_READABLE) ready |= 1U;
+  if (events & UV_WRITABLE) ready |= 2U;
+  // The JS side (lib/fd-watcher.ts) never lets an exception escape; should
+  // one come anyway, hand it to Node as uncaught rather than lose it.
+  try {
+    self->callback_.MakeCallback(env.Global(), {Napi::Number::New(env, status), Napi::Number::New(env, ready)});
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(env, e.Value());
+  }
+}
+
+}  // namespace dmabuf
