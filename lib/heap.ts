@@ -4,6 +4,7 @@
  * @module
  */
 import { openSync, readdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 
 import { assertOneOf, assertSize, assertString, flag, options } from './args.js';
 import { type Access, O_CLOEXEC, O_RDONLY, accessModes, openMode } from './constants.js';
@@ -83,10 +84,21 @@ export class DmaHeap extends FdResource {
    * rounds up to whole pages).
    * @throws {TypeError} / {RangeError} size is not a non-negative safe integer, bad options
    * @throws {ClosedError} after close()
-   * @throws {KernelError} EINVAL for size 0, ENOMEM when the heap cannot supply it
+   * @throws {KernelError} EINVAL for size 0, ENOMEM when the heap cannot supply it or
+   *   the size exceeds the machine's memory (refused before the call, see below)
    */
   allocate(size: number, opts?: AllocateOptions): DmaBuf {
     assertSize('size', size);
+    // The system heap has no up-front size check: it allocates page by page
+    // until memory runs out, and the OOM killer then picks some process. A
+    // request larger than all of RAM cannot succeed, so it never reaches it.
+    if (size > totalmem()) {
+      throw new KernelError(-12 /* ENOMEM */, {
+        syscall: 'ioctl',
+        request: 'DMA_HEAP_IOCTL_ALLOC',
+        context: `${size} bytes from dma-heap '${this.name}' exceeds this machine's ${totalmem()} bytes of memory`,
+      });
+    }
     const o = options<AllocateOptions>('options', opts);
     const cloexec = flag('options.cloexec', o.cloexec, true);
     const access = o.access ?? 'readwrite';

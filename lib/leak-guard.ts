@@ -29,7 +29,7 @@ const registry = new FinalizationRegistry<Held>((held) => {
   if (!warned.has(held.label)) {
     warned.add(held.label);
     process.emitWarning(
-      `A ${held.label} (fd ${held.fd}) was garbage-collected without close(); its fd was closed for you. ` +
+      `Unclosed ${held.label} (fd ${held.fd}) was garbage-collected; its fd was closed for you. ` +
         'Call close() or declare it with `using`.',
       { type: 'Warning', code: 'DMABUF_UNCLOSED' },
     );

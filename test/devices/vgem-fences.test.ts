@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+// Implicit fences through a real driver: vgem puts an unsignalled fence on a
+// buffer, and everything exported from that buffer must wait for it.
+import { readFile } from 'node:fs/promises';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  AbortError,
+  ClosedError,
+  DmaHeap,
+  DrmDevice,
+  FeatureError,
+  SyncFile,
+  TimeoutError,
+  VgemFence,
+} from '../../lib/index.js';
+import { fdCount, has, need } from '../helpers/env.js';
+import { openVgem, vgemBuffer } from '../helpers/vgem.js';
+
+describe('vgem fences, sync_file export/import and waits', () => {
+  let fds = 0;
+  beforeAll(() => {
+    fds = fdCount();
+  });
+  afterAll(() => {
+    expect(fdCount()).toBe(fds);
+  });
+
+  it('identifies the device and exports a dumb BO as a dma-buf', (ctx) => {
+    using device = openVgem(ctx);
+    expect(device.driver).toBe('vgem');
+    expect(device.version().major).toBeGreaterThanOrEqual(1);
+    const { gem, buf } = vgemBuffer(device);
+    using _gem = gem;
+    using _buf = buf;
+    expect(gem.size).toBe(64 * 64 * 4);
+    expect(gem.pitch).toBe(64 * 4);
+    expect(buf.size).toBe(gem.size);
+    // PRIME exports are named after the DRM core, not the driver.
+    expect(buf.fdinfo.exporter).toBe('drm');
+  });
+
+  it('a sync_file exported from a fenced buffer is pending until vgem signals, then wait() resolves', async (ctx) => {
+    using device = openVgem(ctx);
+    const { gem, buf } = vgemBuffer(device);
+    using _gem = gem;
+    using _buf = buf;
+    const fence = VgemFence.attach(gem, { write: true });
+    using sync = buf.exportSyncFile({ read: true });
+    const info = sync.info();
+    expect(info.state).toBe('active');
+    expect(info.fences.length).toBeGreaterThanOrEqual(1);
+    expect(info.fences[0]!.driver).toBe('vgem');
+    let settled = false;
+    const waiting = sync.wait().then(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    fence.signal();
+    await waiting;
+    const after = sync.info();
+    expect(after.state).toBe('signaled');
+    expect(after.fences[0]!.timestampNs).toBeGreaterThan(0n);
+  });
+
+  it('read fences block writers but not readers', async (ctx) => {
+    using device = openVgem(ctx);
+    const { gem, buf } = vgemBuffer(device);
+    using _gem = gem;
+    using _buf = buf;
+    const fence = VgemFence.attach(gem, { write: false });
+    using forReaders = buf.exportSyncFile({ read: true, write: false });
+    using forWriters = buf.exportSyncFile({ write: true });
+    expect(forReaders.status().state).toBe('signaled');
+    expect(forWriters.status().state).toBe('active');
+    fence.signal();
+    await forWriters.wait({ timeout: 5000 });
+  });
+
+  it('mmap + CPU access through one fd sees what was written through another', (ctx) => {
+    using device = openVgem(ctx);
+    const { gem, buf } = vgemBuffer(device);
+    using _gem = gem;
+    using writer = buf;
+    using reader = gem.exportDmaBuf({ access: 'read' });
+    using w = writer.map();
+    using r = reader.map({ access: 'read' });
+    {
+      using _ = writer.beginCpuAccess('write');
+      new Uint32Array(w.buffer).fill(0xdeadbeef);
+    }
+    {
+      using _ = reader.beginCpuAccess('read');
+      const words = new Uint32Array(r.buffer);
+      expect(words[0]).toBe(0xdeadbeef);
+      expect(words[words.length - 1]).toBe(0xdeadbeef);
+    }
+  });
+
+  it('importSyncFile makes another buffer wait for the fence', async (ctx) => {
+    using device = openVgem(ctx);
+    need(ctx, has.systemHeap(), 'no system heap');
+    const { gem, buf } = vgemBuffer(device);
+    using _gem = gem;
+    using _buf = buf;
+    using heap = DmaHeap.open('system');
+    using other = heap.allocate(4096);
+    const fence = VgemFence.attach(gem, { write: true });
+    {
+      using pending = buf.exportSyncFile();
+      other.importSyncFile(pending, { write: true });
+    }
+    using fromOther = other.exportSyncFile({ read: true });
+    expect(fromOther.status().state).toBe('active');
+    fence.signal();
+    await fromOther.wait({ timeout: 5000 });
+    expect(fromOther.status().state).toBe('signaled');
+  });
+
+  it('merge() waits for both fences', async (ctx) => {
+    using device = openVgem(ctx);
+    const a = vgemBuffer(device);
+    const b = vgemBuffer(device);
+    using _a = a.gem;
+    using _ab = a.buf;
+    using _b = b.gem;
+    using _bb = b.buf;
+    const fa = VgemFence.attach(a.gem, { write: true });
+    const fb = VgemFence.attach(b.gem, { write: true });
+    using sa = a.buf.exportSyncFile();
+    using sb = b.buf.exportSyncFile();
+    using merged = sa.merge(sb, { name: 'both' });
+    expect(merged.info().name).toBe('both');
+    fa.signal();
+    await sa.wait({ timeout: 5000 });
+    expect(merged.status().state).toBe('active');
+    fb.signal();
+    await merged.wait({ timeout: 5000 });
+    expect(() => sa.merge({} as SyncFile)).toThrow(TypeError);
+  });
+
+  it('wait() honours timeout, AbortSignal and close()', async (ctx) => {
+    using device = openVgem(ctx);
+    const { gem, buf } = vgemBuffer(device);
+    using _gem = gem;
+    using _buf = buf;
+    const fence = VgemFence.attach(gem, { write: true });
+    try {
+      using sync = buf.exportSyncFile();
+      await expect(sync.wait({ timeout: 30 })).rejects.toBeInstanceOf(TimeoutError);
+      const controller = new AbortController();
+      const aborted = sync.wait({ signal: controller.signal });
+      controller.abort();
+      await expect(aborted).rejects.toBeInstanceOf(AbortError);
+      const other = buf.exportSyncFile();
+      const closing = other.wait();
+      other.close();
+      await expect(closing).rejects.toThrow(/closed while waiting/);
+      await expect(other.wait()).rejects.toBeInstanceOf(ClosedError);
+    } finally {
+      fence.signal();
+    }
+  });
+
+  it('1,000 pending waits do not stall fs.promises, and all settle once signalled', async (ctx) => {
+    using device = openVgem(ctx);
+    const { gem, buf } = vgemBuffer(device);
+    using _gem = gem;
+    using _buf = buf;
+    const fence = VgemFence.attach(gem, { write: true });
+    const files = Array.from({ length: 1000 }, () => buf.exportSyncFile());
+    try {
+      let settled = 0;
+      const waits = files.map((f) => f.wait().then(() => settled++));
+      // With a libuv pool thread parked per wait, this read would never run.
+      const text = await readFile('/proc/self/status', 'utf8');
+      expect(text).toContain('Pid:');
+      expect(settled).toBe(0);
+      fence.signal();
+      await Promise.all(waits);
+      expect(settled).toBe(1000);
+    } finally {
+      for (const f of files) f.close();
+    }
+  });
+
+  it('vgem fence helpers refuse other drivers and stale handles', (ctx) => {
+    using device = openVgem(ctx);
+    const { gem, buf } = vgemBuffer(device);
+    buf.close();
+    gem.close();
+    gem.close();
+    expect(() => gem.exportDmaBuf()).toThrow(ClosedError);
+    expect(() => VgemFence.attach(gem)).toThrow(ClosedError);
+  });
+
+  it('a vgem fence on another driver's buffer is a FeatureError naming that driver', (ctx) => {
+    need(ctx, DrmDevice.list().some((n) => n.driver === 'vkms'), 'no vkms card node (CONFIG_DRM_VKMS)');
+    using vkms = DrmDevice.openByDriver('vkms');
+    using gem = vkms.createDumb({ width: 16, height: 16 });
+    const error = (() => {
+      try {
+        VgemFence.attach(gem);
+      } catch (e) {
+        return e as FeatureError;
+      }
+    })();
+    expect(error).toBeInstanceOf(FeatureError);
+    // Linux's EOPNOTSUPP; Node names errno 95 ENOTSUP, and so do we.
+    expect(error?.code).toBe('ENOTSUP');
+    expect(error?.message).toContain("this is 'vkms'");
+  });
+});

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// What the environment offers, and the rule for when it does not: skip with
+// the reason on a host, fail in the VM rig (REQUIRE_DEVICES=1).
+import { existsSync, readdirSync } from 'node:fs';
+
+import type { TestContext } from 'vitest';
+
+export const requireDevices = process.env.REQUIRE_DEVICES === '1';
+
+/** Skips the test with `reason` unless `available`; in the VM rig, fails instead. */
+export function need(ctx: TestContext, available: boolean, reason: string): void {
+  if (available) return;
+  if (requireDevices) throw new Error(`required by the VM rig but missing: ${reason}`);
+  ctx.skip(reason);
+}
+
+/** Open fds of this process. */
+export function fdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+export const has = {
+  heaps: () => existsSync('/dev/dma_heap'),
+  systemHeap: () => existsSync('/dev/dma_heap/system'),
+  dri: () => existsSync('/dev/dri'),
+};

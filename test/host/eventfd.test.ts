@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+import { readFile } from 'node:fs/promises';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AbortError, ClosedError, EventFd, TimeoutError } from '../../lib/index.js';
+import { fdCount } from '../helpers/env.js';
+
+describe('EventFd', () => {
+  let fds = 0;
+  beforeAll(() => {
+    fds = fdCount();
+  });
+  afterAll(() => {
+    expect(fdCount()).toBe(fds);
+  });
+
+  it('writes, reads and resets the counter', () => {
+    using efd = EventFd.create(2);
+    efd.write(3n);
+    efd.write(5);
+    expect(efd.read()).toBe(10n);
+    expect(efd.read()).toBeUndefined();
+  });
+
+  it('semaphore mode takes one at a time', () => {
+    using efd = EventFd.create(2, { semaphore: true });
+    expect(efd.read()).toBe(1n);
+    expect(efd.read()).toBe(1n);
+    expect(efd.read()).toBeUndefined();
+  });
+
+  it('wait() resolves once written, without blocking the loop', async () => {
+    using efd = EventFd.create();
+    const waiting = efd.wait();
+    const file = await readFile(new URL(import.meta.url));
+    expect(file.length).toBeGreaterThan(0);
+    setTimeout(() => efd.write(7n), 10);
+    await expect(waiting).resolves.toBe(7n);
+  });
+
+  it('wait() resolves immediately when the counter is already set', async () => {
+    using efd = EventFd.create(4);
+    await expect(efd.wait()).resolves.toBe(4n);
+  });
+
+  it('many waits on one eventfd each take a value in semaphore mode', async () => {
+    using efd = EventFd.create(0, { semaphore: true });
+    const waits = Array.from({ length: 50 }, () => efd.wait());
+    efd.write(50n);
+    await expect(Promise.all(waits)).resolves.toEqual(Array(50).fill(1n));
+  });
+
+  it('wait() honours timeout and AbortSignal', async () => {
+    using efd = EventFd.create();
+    await expect(efd.wait({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
+    const controller = new AbortController();
+    const waiting = efd.wait({ signal: controller.signal });
+    controller.abort(new Error('stop'));
+    const error = await waiting.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).code).toBe('ABORT_ERR');
+    expect((error as Error).cause).toEqual(new Error('stop'));
+    // The rejection's stack points at the caller, not at the poll callback.
+    expect((error as Error).stack).toContain('eventfd.test.ts');
+    await expect(efd.wait({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+  });
+
+  it('close() rejects pending waits and is safe twice; use after close throws', async () => {
+    const efd = EventFd.create();
+    const waiting = efd.wait();
+    efd.close();
+    efd.close();
+    await expect(waiting).rejects.toBeInstanceOf(AbortError);
+    expect(() => efd.read()).toThrow(ClosedError);
+    expect(() => efd.write(1n)).toThrow(expect.objectContaining({ code: 'ERR_DMABUF_CLOSED' }));
+    await expect(efd.wait()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('rejects bad arguments with typed errors', async () => {
+    expect(() => EventFd.create(-1)).toThrow(RangeError);
+    expect(() => EventFd.create(1.5)).toThrow(RangeError);
+    expect(() => EventFd.create(Number.NaN)).toThrow(RangeError);
+    expect(() => EventFd.create('1' as unknown as number)).toThrow(TypeError);
+    expect(() => EventFd.create(2 ** 32)).toThrow(RangeError);
+    expect(() => EventFd.create(0, { semaphore: 'yes' as unknown as boolean })).toThrow(TypeError);
+    using efd = EventFd.create();
+    expect(() => efd.write(0n)).toThrow(RangeError);
+    expect(() => efd.write(-1n)).toThrow(RangeError);
+    expect(() => efd.write(1n << 64n)).toThrow(RangeError);
+    await expect(efd.wait({ timeout: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(efd.wait({ signal: 'x' as unknown as AbortSignal })).rejects.toBeInstanceOf(TypeError);
+  });
+});
