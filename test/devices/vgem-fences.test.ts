@@ -196,7 +196,7 @@ describe('vgem fences, sync_file export/import and waits', () => {
     expect(() => VgemFence.attach(gem)).toThrow(ClosedError);
   });
 
-  it('a vgem fence on another driver's buffer is a FeatureError naming that driver', (ctx) => {
+  it("a vgem fence on another driver's buffer is a FeatureError naming that driver", (ctx) => {
     need(ctx, DrmDevice.list().some((n) => n.driver === 'vkms'), 'no vkms card node (CONFIG_DRM_VKMS)');
     using vkms = DrmDevice.openByDriver('vkms');
     using gem = vkms.createDumb({ width: 16, height: 16 });
