@@ -101,5 +101,11 @@ function packageRoot(): string {
 const require = createRequire(import.meta.url);
 const load = require('node-gyp-build') as (dir: string) => NativeBinding;
 
-/** The addon. Loading it opens no device, so it works on any Linux machine. */
-export const native: NativeBinding = load(packageRoot());
+/**
+ * The addon. Loading it opens no device, so it works on any Linux machine.
+ * DMABUF_ADDON names another build of it, such as the sanitizer build
+ * (`npm run build:asan` -> build-asan/Release/dmabuf.node).
+ */
+export const native: NativeBinding = process.env.DMABUF_ADDON
+  ? (require(process.env.DMABUF_ADDON) as NativeBinding)
+  : load(packageRoot());

@@ -4,16 +4,13 @@
 // deleted source file does not live on in the package.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const require = createRequire(import.meta.url);
+import { resolveBin } from './resolve-bin.mjs';
 
-let tsc;
-try {
-  tsc = require.resolve('typescript/bin/tsc');
-} catch {
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsc = resolveBin('typescript', 'tsc');
+if (!tsc) {
   // Installed as a dependency without devDependencies: dist/ ships prebuilt.
   console.log('build-ts: typescript is not installed; keeping the shipped dist/');
   process.exit(0);

@@ -9,13 +9,18 @@
 //   DMABUF_VM_TIMEOUT        seconds before the guest is declared hung (scripts/vm/run)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+import { resolveBin } from './resolve-bin.mjs';
+
 const root = fileURLToPath(new URL('..', import.meta.url));
-const require = createRequire(import.meta.url);
-const vitest = require.resolve('vitest/vitest.mjs');
-const tsc = require.resolve('typescript/bin/tsc');
+const vitest = resolveBin('vitest');
+const tsc = resolveBin('typescript', 'tsc');
+const nodeGyp = resolveBin('node-gyp');
+if (!vitest || !tsc || !nodeGyp) {
+  console.error('npm test needs the dev dependencies: run `npm install` in the checkout first');
+  process.exit(1);
+}
 
 function step(title, command, args) {
   console.log(`\n=== ${title}`);
@@ -28,7 +33,7 @@ function addonBuilt() {
 }
 
 let ok = true;
-if (!addonBuilt() && !step('building the addon (node-gyp)', process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild'])) {
+if (!addonBuilt() && !step('building the addon (node-gyp)', process.execPath, [nodeGyp, 'rebuild'])) {
   process.exit(1);
 }
 if (!step('compiling lib/ to dist/', process.execPath, ['scripts/build-ts.mjs'])) process.exit(1);
