@@ -154,7 +154,7 @@ export class DmaBuf extends FdResource {
     if (!read && !write) throw new TypeError('exportSyncFile needs read, write or both');
     const flags = (read ? DMA_BUF_SYNC_READ : 0) | (write ? DMA_BUF_SYNC_WRITE : 0);
     const fd = this.#ioctl(native.dmaBufExportSyncFile(this.open(), flags), 'DMA_BUF_IOCTL_EXPORT_SYNC_FILE');
-    return SyncFile.fromFd(fd);
+    return SyncFile.adopt(fd);
   }
 
   /**

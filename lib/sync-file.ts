@@ -66,6 +66,11 @@ export class SyncFile extends FdResource {
     return new SyncFile(fd);
   }
 
+  /** @internal wraps an fd the kernel just returned as a sync_file, without re-checking its kind */
+  static adopt(fd: number): SyncFile {
+    return new SyncFile(fd);
+  }
+
   /**
    * The fence's state, its fences with their drivers, timelines and
    * signal timestamps, and a failed fence's error. SYNC_IOC_FILE_INFO.
