@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-import { closeSync, openSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -27,6 +30,20 @@ describe('adopting fds of the wrong kind', () => {
       closeSync(fd);
     }
     expect(fdCount()).toBe(before);
+  });
+
+  it('refuses a pipe (a FIFO) as a dma-buf or sync_file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmabuf-fifo-'));
+    const path = join(dir, 'fifo');
+    execFileSync('mkfifo', [path]);
+    const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      expect(() => DmaBuf.fromFd(fd)).toThrow(FdTypeError);
+      expect(() => SyncFile.fromFd(fd)).toThrow(FdTypeError);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('refuses an eventfd as a dma-buf', () => {
