@@ -12,7 +12,9 @@
         "native/sync_file.cc",
         "native/drm.cc",
         "native/vgem.cc",
-        "native/eventfd.cc"
+        "native/eventfd.cc",
+        "native/udmabuf.cc",
+        "native/memfd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

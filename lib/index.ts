@@ -25,3 +25,7 @@ export { DrmCap, DrmDevice } from './drm/device.js';
 export type { DrmNode, DrmNodeType } from './drm/device.js';
 export { GemBuffer } from './drm/gem.js';
 export { VgemFence } from './drm/vgem.js';
+export { Memfd, Seal } from './memfd.js';
+export type { MemfdOptions } from './memfd.js';
+export { Udmabuf } from './udmabuf.js';
+export type { UdmabufRange } from './udmabuf.js';

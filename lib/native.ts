@@ -63,6 +63,15 @@ export interface NativeBinding {
   // mmap (native/mapping.cc); access: 1 read, 2 write
   mmap(fd: number, offset: number, length: number, access: number): ArrayBuffer | Errno;
   munmap(buffer: ArrayBuffer): Errno;
+  /** sysconf(_SC_PAGESIZE) */
+  readonly pageSize: number;
+  // udmabuf (native/udmabuf.cc); items: [memfd, offset, size] triples
+  udmabufCreate(devFd: number, memfd: number, offset: number, size: number, flags: number): Errno;
+  udmabufCreateList(devFd: number, items: Float64Array, flags: number): Errno;
+  // memfd and seals (native/memfd.cc)
+  memfdCreate(name: string, flags: number): Errno;
+  fileAddSeals(fd: number, seals: number): Errno;
+  fileGetSeals(fd: number): Errno;
   // sync_file (native/sync_file.cc)
   syncFileMerge(name: string, fd1: number, fd2: number): Errno;
   syncFileInfo(fd: number): RawSyncFileInfo | Errno;

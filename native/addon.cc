@@ -15,6 +15,8 @@ void InitSyncFile(Napi::Env env, Napi::Object exports);
 void InitDrm(Napi::Env env, Napi::Object exports);
 void InitVgem(Napi::Env env, Napi::Object exports);
 void InitEventFd(Napi::Env env, Napi::Object exports);
+void InitUdmabuf(Napi::Env env, Napi::Object exports);
+void InitMemfd(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -25,6 +27,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitDrm(env, exports);
   InitVgem(env, exports);
   InitEventFd(env, exports);
+  InitUdmabuf(env, exports);
+  InitMemfd(env, exports);
   Poller::Init(env, exports);
   return exports;
 }

@@ -2,6 +2,7 @@
 // mmap(2) of a buffer fd as an external ArrayBuffer. Unmapping detaches the
 // ArrayBuffer first, so a stale view reads as length 0 instead of faulting.
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -58,6 +59,7 @@ Napi::Value Unmap(const Napi::CallbackInfo& info) {
 void InitMapping(Napi::Env env, Napi::Object exports) {
   exports.Set("mmap", Napi::Function::New(env, Map));
   exports.Set("munmap", Napi::Function::New(env, Unmap));
+  exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
 }
 
 }  // namespace dmabuf

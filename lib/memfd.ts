@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/**
+ * memfd: anonymous memory behind an fd (memfd_create(2)), with file seals.
+ * The backing store of udmabuf.
+ * @module
+ */
+import { fstatSync, ftruncateSync } from 'node:fs';
+
+import { assertSize, assertString, flag, options } from './args.js';
+import { check } from './errors.js';
+import { assertFdKind } from './fd-kind.js';
+import { FdResource } from './fd-resource.js';
+import { native } from './native.js';
+
+const MFD_CLOEXEC = 1;
+const MFD_ALLOW_SEALING = 2;
+
+/** File seals (fcntl F_ADD_SEALS). */
+export const Seal = {
+  SEAL: 0x1,
+  SHRINK: 0x2,
+  GROW: 0x4,
+  WRITE: 0x8,
+  FUTURE_WRITE: 0x10,
+} as const;
+
+export interface MemfdOptions {
+  /** Close on exec (default true). */
+  cloexec?: boolean;
+}
+
+/** Owns a memfd. Needs Linux 3.17+ (memfd_create); sealing is always allowed. */
+export class Memfd extends FdResource {
+  private constructor(fd: number) {
+    super(fd, 'memfd');
+  }
+
+  /**
+   * Creates a memfd of `size` bytes that allows sealing.
+   * @param name shown in /proc/<pid>/fd as `/memfd:<name>` (at most 249 bytes)
+   * @throws {TypeError} / {RangeError} bad name, size or options
+   * @throws {KernelError} from memfd_create or ftruncate (ENOMEM, EMFILE…)
+   */
+  static create(name: string, size: number, opts?: MemfdOptions): Memfd {
+    assertString('name', name);
+    assertSize('size', size);
+    const cloexec = flag('options.cloexec', options<MemfdOptions>('options', opts).cloexec, true);
+    const fd = check(native.memfdCreate(name, MFD_ALLOW_SEALING | (cloexec ? MFD_CLOEXEC : 0)), {
+      syscall: 'memfd_create',
+    });
+    const memfd = new Memfd(fd);
+    try {
+      if (size > 0) ftruncateSync(fd, size);
+    } catch (error) {
+      memfd.close();
+      throw error;
+    }
+    return memfd;
+  }
+
+  /**
+   * Takes ownership of an open memfd.
+   * @throws {FdTypeError} the fd is not a memfd
+   */
+  static fromFd(fd: number): Memfd {
+    assertFdKind(fd, 'memfd');
+    return new Memfd(fd);
+  }
+
+  /** Size in bytes. @throws {ClosedError} after close() */
+  get size(): number {
+    return fstatSync(this.open()).size;
+  }
+
+  /** The seals in force (a mask of `Seal`). @throws {ClosedError} after close() */
+  get seals(): number {
+    return check(native.fileGetSeals(this.open()), { syscall: 'fcntl', context: 'F_GET_SEALS' });
+  }
+
+  /**
+   * Adds seals (a mask of `Seal`); seals can never be removed.
+   * @throws {KernelError} EPERM once sealed with Seal.SEAL; EBUSY for WRITE while writable mappings exist
+   */
+  addSeals(seals: number): void {
+    check(native.fileAddSeals(this.open(), seals), { syscall: 'fcntl', context: 'F_ADD_SEALS' });
+  }
+}
