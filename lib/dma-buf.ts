@@ -18,6 +18,7 @@ import { CpuAccess, type CpuAccessMode } from './cpu-access.js';
 import { FeatureError, KernelError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
+import { READABLE, WRITABLE, type WaitLimits, checkWaitLimits } from './fd-watcher.js';
 import { type DmaBufFdInfo, readDmaBufFdInfo } from './fdinfo.js';
 import { Mapping } from './mapping.js';
 import { native } from './native.js';
@@ -189,6 +190,44 @@ export class DmaBuf extends FdResource {
     const cloexec = flag('options.cloexec', o.cloexec, true);
     const flags = openMode(access) | (cloexec ? O_CLOEXEC : 0);
     return new DmaBuf(this.#ioctl(native.dmaBufDerive(this.open(), flags), 'DMA_BUF_IOCTL_DERIVE'));
+  }
+
+  /**
+   * Resolves when the buffer's writers' implicit fences have signalled, so
+   * reading it is safe (dma-buf poll EPOLLIN). Waits on the event loop; no
+   * thread is blocked.
+   * @throws {AbortError} (rejection) the signal fired, or the DmaBuf was closed while waiting
+   * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
+   */
+  whenReadable(limits: WaitLimits = {}): Promise<void> {
+    return this.#whenReady(READABLE, limits, "dma-buf writers' fences");
+  }
+
+  /**
+   * Resolves when every implicit fence on the buffer (readers' and writers')
+   * has signalled, so writing it is safe (dma-buf poll EPOLLOUT).
+   * @throws {AbortError} (rejection) the signal fired, or the DmaBuf was closed while waiting
+   * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
+   */
+  whenWritable(limits: WaitLimits = {}): Promise<void> {
+    return this.#whenReady(WRITABLE, limits, 'dma-buf fences');
+  }
+
+  #whenReady(events: number, limits: WaitLimits, what: string): Promise<void> {
+    try {
+      const checked = checkWaitLimits(limits);
+      return this.watcher().wait(
+        events,
+        () => {
+          const ready = check(native.pollNow(this.open(), events), { syscall: 'poll', context: what });
+          return ready & events ? { done: true, value: undefined } : { done: false };
+        },
+        checked,
+        what,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Maps ENOTTY (the ioctl does not exist in this kernel) to FeatureError. */

@@ -93,6 +93,7 @@ export interface NativeBinding {
   eventfdRead(fd: number): bigint | Errno;
   eventfdWrite(fd: number, value: bigint): Errno;
   // readiness (native/poller.cc)
+  pollNow(fd: number, events: number): Errno;
   pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "poller.h"
 
+#include <poll.h>
+
 #include <cerrno>
 
 #include "instance.h"
@@ -8,7 +10,29 @@
 
 namespace dmabuf {
 
+namespace {
+
+// pollNow(fd, events: 1=readable | 2=writable) -> ready events | -errno.
+// A zero-timeout poll(2): asks the file whether it is ready right now.
+Napi::Value PollNow(const Napi::CallbackInfo& info) {
+  uint32_t wanted = U32Arg(info, 1);
+  struct pollfd entry = {FdArg(info, 0), static_cast<short>(((wanted & 1U) ? POLLIN : 0) | ((wanted & 2U) ? POLLOUT : 0)), 0};
+  int rc;
+  do {
+    rc = poll(&entry, 1, 0);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) return Result(info.Env(), -errno);
+  if (entry.revents & POLLNVAL) return Result(info.Env(), -EBADF);
+  uint32_t ready = 0;
+  if (entry.revents & (POLLIN | POLLERR | POLLHUP)) ready |= wanted & 1U;
+  if (entry.revents & (POLLOUT | POLLERR | POLLHUP)) ready |= wanted & 2U;
+  return Result(info.Env(), ready);
+}
+
+}  // namespace
+
 void Poller::Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("pollNow", Napi::Function::New(env, PollNow));
   Napi::Function ctor = DefineClass(env, "Poller",
                                     {InstanceMethod<&Poller::Start>("start"),
                                      InstanceMethod<&Poller::Stop>("stop"),
