@@ -14,7 +14,8 @@
         "native/vgem.cc",
         "native/eventfd.cc",
         "native/udmabuf.cc",
-        "native/memfd.cc"
+        "native/memfd.cc",
+        "native/unix_socket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

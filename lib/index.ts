@@ -29,3 +29,5 @@ export { Memfd, Seal } from './memfd.js';
 export type { MemfdOptions } from './memfd.js';
 export { Udmabuf } from './udmabuf.js';
 export type { UdmabufRange } from './udmabuf.js';
+export { FdServer, FdSocket, MAX_FDS_PER_MESSAGE } from './fd-socket.js';
+export type { FdLike, Message, ReceiveOptions } from './fd-socket.js';

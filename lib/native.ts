@@ -51,6 +51,13 @@ export interface RawPoller {
   close(): Errno;
 }
 
+export interface RawReceived {
+  data: Buffer;
+  fds: number[];
+  dataTruncated: boolean;
+  fdsTruncated: boolean;
+}
+
 export interface NativeBinding {
   // dma-buf (native/dma_buf.cc)
   dmaBufSync(fd: number, flags: number): Errno;
@@ -92,6 +99,13 @@ export interface NativeBinding {
   eventfdCreate(initval: number, flags: number): Errno;
   eventfdRead(fd: number): bigint | Errno;
   eventfdWrite(fd: number, value: bigint): Errno;
+  // AF_UNIX SOCK_SEQPACKET sockets with SCM_RIGHTS (native/unix_socket.cc)
+  socketPair(): [number, number] | Errno;
+  socketListen(path: string, backlog: number): Errno;
+  socketAccept(fd: number): Errno;
+  socketConnect(path: string): Errno;
+  sendFds(fd: number, data: Uint8Array, fds: number[]): Errno;
+  recvFds(fd: number, maxBytes: number, maxFds: number): RawReceived | Errno;
   // readiness (native/poller.cc)
   pollNow(fd: number, events: number): Errno;
   pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;

@@ -17,6 +17,7 @@ void InitVgem(Napi::Env env, Napi::Object exports);
 void InitEventFd(Napi::Env env, Napi::Object exports);
 void InitUdmabuf(Napi::Env env, Napi::Object exports);
 void InitMemfd(Napi::Env env, Napi::Object exports);
+void InitUnixSocket(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -29,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitEventFd(env, exports);
   InitUdmabuf(env, exports);
   InitMemfd(env, exports);
+  InitUnixSocket(env, exports);
   Poller::Init(env, exports);
   return exports;
 }
