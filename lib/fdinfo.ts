@@ -3,8 +3,9 @@
  * /proc/<pid>/fdinfo/<fd> for dma-bufs.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
+import { assertInt } from './args.js';
 import { KernelError } from './errors.js';
 
 /** What the kernel reports about a dma-buf fd. */
@@ -49,4 +50,57 @@ export function readDmaBufFdInfo(pid: number | 'self', fd: number): DmaBufFdInfo
     inode: Number(fields.get('ino') ?? 0),
     flags: Number.parseInt(fields.get('flags') ?? '0', 8),
   };
+}
+
+/** One dma-buf fd held by a process. */
+export interface DmaBufHolding extends DmaBufFdInfo {
+  pid: number;
+  fd: number;
+}
+
+/**
+ * The dma-bufs held open by one process (`pid`, default this one) or, with
+ * `pid: 'all'`, by every process whose /proc/<pid>/fd this process may read
+ * (all of them as root). fds that close while being read are skipped.
+ * Buffers are told apart by `inode`: fds of one buffer share it.
+ * @throws {KernelError} for a single pid: ENOENT (no such process) or EACCES
+ */
+export function listDmaBufs(opts: { pid?: number | 'self' | 'all' } = {}): DmaBufHolding[] {
+  const pid = opts.pid ?? 'self';
+  if (pid === 'all') {
+    const found: DmaBufHolding[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        found.push(...holdings(Number(entry)));
+      } catch {
+        // Gone, or not ours to read.
+      }
+    }
+    return found;
+  }
+  if (pid !== 'self') assertInt('options.pid', pid, 1, 0x3fffffff);
+  return holdings(pid === 'self' ? process.pid : pid);
+}
+
+function holdings(pid: number): DmaBufHolding[] {
+  const dir = `/proc/${pid}/fd`;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new KernelError(e.errno ?? -5, { syscall: 'scandir', path: dir });
+  }
+  const found: DmaBufHolding[] = [];
+  for (const entry of entries) {
+    const fd = Number(entry);
+    try {
+      if (!readlinkSync(`${dir}/${entry}`).startsWith('/dmabuf:')) continue;
+      found.push({ pid, fd, ...readDmaBufFdInfo(pid, fd) });
+    } catch {
+      // Closed between the listing and the read.
+    }
+  }
+  return found.sort((a, b) => a.fd - b.fd);
 }
