@@ -15,7 +15,7 @@ if (process.argv[2] === 'consumer') {
   const buf = DmaBuf.fromFd(fds[0]), ready = SyncFile.fromFd(fds[1]);
   await ready.wait({ timeout: 5000 });
   const map = buf.map({ access: 'read', length: frame.size }), access = buf.beginCpuAccess('read');
-  const ok = checksum(map.bytes()) === frame.checksum;
+  const ok = checksum(map.read()) === frame.checksum;
   access.end(); map.unmap(); ready.close(); buf.close();
   await socket.send(ok ? `frame ${frame.seq} ok` : `frame ${frame.seq} CORRUPT`);
   socket.close();

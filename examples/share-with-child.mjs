@@ -8,7 +8,7 @@ if (process.argv[2] === 'consumer') {
   const buf = DmaBuf.fromFd(3), fence = SyncFile.fromFd(4); // passed in as fds 3 and 4
   await fence.wait({ timeout: 5000 });                       // until the producer is done
   const map = buf.map({ access: 'read' }), access = buf.beginCpuAccess('read');
-  console.log(`consumer read: ${Buffer.from(map.buffer, 0, 5)}`);
+  console.log(`consumer read: ${map.read(0, 5)}`);
   access.end(); map.unmap(); fence.close(); buf.close();
 } else {
   const vgem = DrmDevice.openByDriver('vgem');

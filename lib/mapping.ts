@@ -3,6 +3,7 @@
  * A CPU mapping of a buffer.
  * @module
  */
+import { assertSize } from './args.js';
 import { ClosedError, check } from './errors.js';
 import { native } from './native.js';
 import type { Access } from './constants.js';
@@ -16,6 +17,11 @@ import type { Access } from './constants.js';
  *
  * Bracket CPU reads and writes with `DmaBuf.beginCpuAccess()` so caches are
  * kept coherent with devices.
+ *
+ * A read-only mapping (`access: 'read'`) never exposes its ArrayBuffer:
+ * Node has no read-only ArrayBuffer, and a single write into PROT_READ
+ * memory would kill the process with SIGSEGV. Read it with `read()` or
+ * `copyTo()`, which copy; map `'readwrite'` for zero-copy access.
  */
 export class Mapping implements Disposable {
   #buffer: ArrayBuffer | undefined;
@@ -36,17 +42,56 @@ export class Mapping implements Disposable {
   }
 
   /**
-   * The mapped memory.
+   * The mapped memory, zero-copy. Writable mappings only.
    * @throws {ClosedError} after unmap()
+   * @throws {Error} code ERR_DMABUF_READ_ONLY_MAPPING for a read-only mapping: use read() or copyTo()
    */
   get buffer(): ArrayBuffer {
-    if (!this.#buffer) throw new ClosedError('mapping');
-    return this.#buffer;
+    const buffer = this.#live();
+    if (this.access === 'read') {
+      throw Object.assign(
+        new Error('a read-only mapping exposes no ArrayBuffer (a write would crash the process); use read() or copyTo()'),
+        { code: 'ERR_DMABUF_READ_ONLY_MAPPING' },
+      );
+    }
+    return buffer;
   }
 
-  /** A Uint8Array over the whole mapping. @throws {ClosedError} after unmap() */
+  /** A Uint8Array over the whole mapping, zero-copy. Writable mappings only; see `buffer`. */
   bytes(): Uint8Array {
     return new Uint8Array(this.buffer);
+  }
+
+  /**
+   * A copy of `length` bytes from `offset` (default: all of it).
+   * @throws {RangeError} outside the mapping
+   * @throws {ClosedError} after unmap()
+   */
+  read(offset = 0, length?: number): Buffer {
+    const buffer = this.#live();
+    assertSize('offset', offset);
+    const count = length ?? this.length - offset;
+    assertSize('length', count);
+    if (offset + count > this.length) throw new RangeError(`${offset}+${count} is beyond the mapping's ${this.length} bytes`);
+    return Buffer.from(new Uint8Array(buffer, offset, count));
+  }
+
+  /**
+   * Copies from the mapping into `target`, starting at `offset`; returns the bytes copied.
+   * @throws {ClosedError} after unmap()
+   */
+  copyTo(target: Uint8Array, offset = 0): number {
+    const buffer = this.#live();
+    assertSize('offset', offset);
+    if (!(target instanceof Uint8Array)) throw new TypeError('target must be a Uint8Array');
+    const count = Math.max(0, Math.min(target.length, this.length - offset));
+    target.set(new Uint8Array(buffer, offset, count));
+    return count;
+  }
+
+  #live(): ArrayBuffer {
+    if (!this.#buffer) throw new ClosedError('mapping');
+    return this.#buffer;
   }
 
   /** True once unmapped. */

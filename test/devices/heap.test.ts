@@ -62,8 +62,12 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     }
     {
       using _ = buf.beginCpuAccess('read');
-      expect(b.bytes()[0]).toBe(0x11);
-      expect(b.bytes()[1]).toBe(0xab);
+      expect(b.read(0, 2)).toEqual(Buffer.from([0x11, 0xab]));
+      const into = new Uint8Array(8);
+      expect(b.copyTo(into, 4092)).toBe(4);
+      expect([...into.subarray(0, 4)]).toEqual([0xab, 0xab, 0xab, 0xab]);
+      expect(() => b.buffer).toThrow(/read-only mapping exposes no ArrayBuffer/);
+      expect(() => b.read(4000, 200)).toThrow(RangeError);
     }
     const view = new Uint8Array(a.buffer);
     a.unmap();

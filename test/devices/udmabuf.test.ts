@@ -54,7 +54,7 @@ describe('udmabuf', () => {
     expect(buf.size).toBe(3 * page);
     using map = buf.map({ access: 'read' });
     using _ = buf.beginCpuAccess('read');
-    const bytes = map.bytes();
+    const bytes = map.read();
     expect(bytes[0]).toBe(0xaa);
     expect(bytes[2 * page - 1]).toBe(0xaa);
     expect(bytes[2 * page]).toBe(0xbb);

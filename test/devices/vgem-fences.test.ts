@@ -93,7 +93,7 @@ describe('vgem fences, sync_file export/import and waits', () => {
     }
     {
       using _ = reader.beginCpuAccess('read');
-      const words = new Uint32Array(r.buffer);
+      const words = new Uint32Array(r.read().buffer.slice(0));
       expect(words[0]).toBe(0xdeadbeef);
       expect(words[words.length - 1]).toBe(0xdeadbeef);
     }
