@@ -15,7 +15,9 @@
         "native/eventfd.cc",
         "native/udmabuf.cc",
         "native/memfd.cc",
-        "native/unix_socket.cc"
+        "native/unix_socket.cc",
+        "native/syncobj.cc",
+        "native/sw_sync.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -106,6 +106,30 @@ export interface NativeBinding {
   socketConnect(path: string): Errno;
   sendFds(fd: number, data: Uint8Array, fds: number[]): Errno;
   recvFds(fd: number, maxBytes: number, maxFds: number): RawReceived | Errno;
+  // DRM syncobj (native/syncobj.cc); timeouts are absolute CLOCK_MONOTONIC ns
+  syncobjCreate(fd: number, flags: number): Errno;
+  syncobjDestroy(fd: number, handle: number): Errno;
+  syncobjHandleToFd(fd: number, handle: number, flags: number, point: bigint): Errno;
+  syncobjFdToHandle(fd: number, objectFd: number, flags: number, handle: number, point: bigint): Errno;
+  syncobjWait(fd: number, handles: Uint32Array, timeoutNs: bigint, flags: number, deadlineNs: bigint): Errno;
+  syncobjTimelineWait(
+    fd: number,
+    handles: Uint32Array,
+    points: BigUint64Array,
+    timeoutNs: bigint,
+    flags: number,
+    deadlineNs: bigint,
+  ): Errno;
+  syncobjReset(fd: number, handles: Uint32Array): Errno;
+  syncobjSignal(fd: number, handles: Uint32Array): Errno;
+  syncobjTimelineSignal(fd: number, handles: Uint32Array, points: BigUint64Array, flags: number): Errno;
+  /** Fills `points` with each syncobj's last signalled (or, with flag 1, submitted) point. */
+  syncobjQuery(fd: number, handles: Uint32Array, points: BigUint64Array, flags: number): Errno;
+  syncobjTransfer(fd: number, src: number, srcPoint: bigint, dst: number, dstPoint: bigint, flags: number): Errno;
+  syncobjEventfd(fd: number, handle: number, point: bigint, eventfd: number, flags: number): Errno;
+  // sw_sync (native/sw_sync.cc)
+  swSyncCreateFence(timelineFd: number, value: number, name: string): Errno;
+  swSyncInc(timelineFd: number, count: number): Errno;
   // readiness (native/poller.cc)
   pollNow(fd: number, events: number): Errno;
   pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;

@@ -18,6 +18,8 @@ void InitEventFd(Napi::Env env, Napi::Object exports);
 void InitUdmabuf(Napi::Env env, Napi::Object exports);
 void InitMemfd(Napi::Env env, Napi::Object exports);
 void InitUnixSocket(Napi::Env env, Napi::Object exports);
+void InitSyncobj(Napi::Env env, Napi::Object exports);
+void InitSwSync(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -31,6 +33,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitUdmabuf(env, exports);
   InitMemfd(env, exports);
   InitUnixSocket(env, exports);
+  InitSyncobj(env, exports);
+  InitSwSync(env, exports);
   Poller::Init(env, exports);
   return exports;
 }
