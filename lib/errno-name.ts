@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: MIT
 /** @internal */
-import { getSystemErrorName } from 'node:util';
+import { KernelError } from './errors.js';
 
-/** `-2` -> `'ENOENT'`; falls back to `E<n>` for numbers Node does not know. */
+/** `-2` -> `'ENOENT'`, with the same names KernelError uses. */
 export function errnoName(errno: number): string {
-  try {
-    return getSystemErrorName(errno < 0 ? errno : -errno);
-  } catch {
-    return `E${Math.abs(errno)}`;
-  }
+  return new KernelError(errno < 0 ? errno : -errno, { syscall: '' }).code;
 }

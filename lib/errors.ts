@@ -4,7 +4,8 @@
  * instead of parsing messages.
  * @module
  */
-import { getSystemErrorMap, getSystemErrorName } from 'node:util';
+import { constants } from 'node:os';
+import { getSystemErrorMap } from 'node:util';
 
 /** Fields every kernel-reported error carries. */
 export interface KernelErrorDetails {
@@ -18,14 +19,19 @@ export interface KernelErrorDetails {
   context?: string;
 }
 
+// libuv names only the errnos it uses itself; DRM also answers ETIME and friends.
+// Node's table lacks a few Linux names too (EBADFD: a revoked VFIO dma-buf).
+const extraNames = new Map<number, string>([
+  [-77, 'EBADFD'],
+  ...Object.entries(constants.errno).map(([name, value]): [number, string] => [-value, name]),
+]);
+const extraTexts: Record<string, string> = { ETIME: 'timer expired', EBADFD: 'file descriptor in bad state' };
+
 function describe(errno: number): [code: string, text: string] {
   const entry = getSystemErrorMap().get(errno);
   if (entry) return entry;
-  try {
-    return [getSystemErrorName(errno), 'unknown error'];
-  } catch {
-    return [`E${-errno}`, 'unknown error'];
-  }
+  const name = extraNames.get(errno) ?? `E${-errno}`;
+  return [name, extraTexts[name] ?? 'unknown error'];
 }
 
 /**

@@ -31,6 +31,7 @@ export const fdKinds = {
   syncFile: { label: 'sync_file', test: (target: string) => target === 'anon_inode:sync_file' },
   eventFd: { label: 'eventfd', test: (target: string) => target === 'anon_inode:[eventfd]' },
   drm: { label: 'DRM device', test: (target: string) => target.startsWith('/dev/dri/') },
+  syncobj: { label: 'syncobj fd', test: (target: string) => target === 'anon_inode:syncobj_file' },
   socket: { label: 'socket', test: (target: string) => target.startsWith('socket:') },
   memfd: { label: 'memfd', test: (target: string) => target.startsWith('/memfd:') },
 } as const;

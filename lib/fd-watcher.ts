@@ -147,7 +147,8 @@ export class FdWatcher {
   }
 }
 
-function withStack(error: unknown, site: { stack?: string }): unknown {
+/** Gives a rejection the stack captured where the wait was started. */
+export function withStack(error: unknown, site: { stack?: string }): unknown {
   if (error instanceof Error && site.stack) {
     const frames = site.stack.slice(site.stack.indexOf('\n'));
     error.stack = `${error.name}: ${error.message}${frames}`;

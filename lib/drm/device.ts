@@ -3,16 +3,19 @@
  * DRM devices (/dev/dri/card*, /dev/dri/renderD*).
  * @module
  */
-import { openSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync } from 'node:fs';
 
-import { assertInt, assertOneOf, assertString, options } from '../args.js';
+import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { FeatureError, KernelError, check } from '../errors.js';
+import { ClosedError, FeatureError, KernelError, check } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
 import { GemBuffer } from './gem.js';
+import { Syncobj, SyncobjFd, toPoint } from './syncobj.js';
+import { SyncobjWaits, WAIT_ALL, WAIT_AVAILABLE, WAIT_DEADLINE, WAIT_FOR_SUBMIT } from './syncobj-waits.js';
+import { AbortError } from '../errors.js';
 
 const DRI_DIR = '/dev/dri';
 
@@ -25,6 +28,39 @@ export const DrmCap = {
 } as const;
 
 export type DrmNodeType = 'card' | 'render';
+
+/** What a device offers for fences, as its driver reports it (and, for the eventfd, as trying it shows). */
+export interface DrmFenceCaps {
+  prime: boolean;
+  syncobj: boolean;
+  syncobjTimeline: boolean;
+  /** DRM_IOCTL_SYNCOBJ_EVENTFD works (Linux 6.6+ and a syncobj driver). */
+  syncobjEventfd: boolean;
+}
+
+/** One syncobj point in a `waitSyncobjs` call. */
+export interface SyncobjPoint {
+  syncobj: Syncobj;
+  /** Default 0: the binary fence. */
+  point?: bigint | number;
+}
+
+export interface WaitSyncobjsOptions {
+  /** Wait for all (default) or for any. */
+  all?: boolean;
+  /** Points without a fence yet wait for one instead of failing with EINVAL (WAIT_FOR_SUBMIT). */
+  forSubmit?: boolean;
+  /** Satisfied once each point has a fence, signalled or not (WAIT_AVAILABLE). */
+  available?: boolean;
+  /**
+   * Milliseconds to block the calling thread (default 0: just check). The
+   * kernel takes an absolute CLOCK_MONOTONIC time; this is computed here, and
+   * the ioctl helper's restarts after EINTR keep the same deadline.
+   */
+  timeout?: number;
+  /** A CLOCK_MONOTONIC nanosecond deadline hint for the fences (WAIT_DEADLINE, 6.5+). */
+  deadlineNs?: bigint;
+}
 
 export interface DrmNode {
   path: string;
@@ -44,6 +80,8 @@ export class DrmDevice extends FdResource {
   #version: RawDrmVersion | undefined;
   /** GEM handles are per DRM file and not reference-counted: this map owns them. */
   readonly #handles = new Map<number, GemBuffer>();
+  readonly #syncobjs = new Map<number, Syncobj>();
+  #waits: SyncobjWaits | undefined;
 
   private constructor(fd: number, path: string) {
     super(fd, `DRM device ${path}`);
@@ -183,11 +221,121 @@ export class DrmDevice extends FdResource {
     return this.#handles.get(handle) ?? this.#adopt(handle, buffer.size, 0);
   }
 
-  /** Releases the device; its GEM handles go with it. */
+  /**
+   * The device's fence capabilities (DRM_IOCTL_GET_CAP; the eventfd ioctl by
+   * trying it on handle 0, which a kernel with it answers ENOENT).
+   */
+  fenceCaps(): DrmFenceCaps {
+    const cap = (c: number): bigint => {
+      const v = native.drmGetCap(this.open(), c);
+      return typeof v === 'bigint' ? v : 0n;
+    };
+    const syncobj = cap(DrmCap.SYNCOBJ) !== 0n;
+    let syncobjEventfd = false;
+    if (syncobj) {
+      const efd = native.eventfdCreate(0, 0o2000000);
+      if (efd >= 0) {
+        syncobjEventfd = native.syncobjEventfd(this.open(), 0, 0n, efd, 0) === -2 /* ENOENT */;
+        closeSync(efd);
+      }
+    }
+    return { prime: cap(DrmCap.PRIME) !== 0n, syncobj, syncobjTimeline: cap(DrmCap.SYNCOBJ_TIMELINE) !== 0n, syncobjEventfd };
+  }
+
+  /**
+   * Creates a syncobj (DRM_IOCTL_SYNCOBJ_CREATE), unsignalled unless `signaled`.
+   * @throws {FeatureError} the driver has no syncobjs (vgem, vkms: EOPNOTSUPP), naming the driver
+   */
+  createSyncobj(opts?: { signaled?: boolean }): Syncobj {
+    const signaled = flag('options.signaled', options<{ signaled: boolean }>('options', opts).signaled, false);
+    const handle = native.syncobjCreate(this.open(), signaled ? 1 : 0);
+    if (handle === -95 /* EOPNOTSUPP */) {
+      throw new FeatureError(handle, 'DRM syncobj', `the '${this.driver}' driver does not support syncobjs (DRIVER_SYNCOBJ)`, {
+        syscall: 'ioctl',
+        request: 'DRM_IOCTL_SYNCOBJ_CREATE',
+        path: this.path,
+      });
+    }
+    return this.#adoptSyncobj(check(handle, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_CREATE', path: this.path }));
+  }
+
+  /**
+   * Imports a syncobj exported by `Syncobj.exportFd()`, here or in another
+   * process (FD_TO_HANDLE). The SyncobjFd stays owned by the caller.
+   * @throws {KernelError} EINVAL for an fd that is not a syncobj
+   */
+  importSyncobj(file: SyncobjFd): Syncobj {
+    if (!(file instanceof SyncobjFd)) throw new TypeError('file must be a SyncobjFd');
+    const handle = check(native.syncobjFdToHandle(this.open(), file.fd, 0, 0, 0n), {
+      syscall: 'ioctl',
+      request: 'DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE',
+      path: this.path,
+    });
+    return this.#syncobjs.get(handle) ?? this.#adoptSyncobj(handle);
+  }
+
+  /**
+   * Checks, or waits with the calling thread blocked for at most `timeout`
+   * ms, for several points at once (SYNCOBJ_TIMELINE_WAIT). Returns the
+   * index of the first signalled point (meaningful with `all: false`).
+   * Prefer `Syncobj.wait()`, which blocks nothing.
+   * @throws {KernelError} ETIME: not satisfied within the timeout; EINVAL: a point has no fence and `forSubmit` is off
+   */
+  waitSyncobjs(points: readonly SyncobjPoint[], opts?: WaitSyncobjsOptions): number {
+    if (!Array.isArray(points) || points.length === 0) throw new TypeError('points must be a non-empty array');
+    const o = options<WaitSyncobjsOptions>('options', opts);
+    const handles = new Uint32Array(points.length);
+    const values = new BigUint64Array(points.length);
+    points.forEach((entry, i) => {
+      if (!(entry?.syncobj instanceof Syncobj) || entry.syncobj.device !== this) {
+        throw new TypeError(`points[${i}].syncobj must be a Syncobj of this device`);
+      }
+      if (entry.syncobj.closed) throw new ClosedError(`syncobj ${entry.syncobj.handle}`);
+      handles[i] = entry.syncobj.handle;
+      values[i] = toPoint(entry.point ?? 0n, `points[${i}].point`);
+    });
+    const timeout = o.timeout ?? 0;
+    assertInt('options.timeout', timeout, 0, 0x7fffffff);
+    const flags =
+      (flag('options.all', o.all, true) ? WAIT_ALL : 0) |
+      (flag('options.forSubmit', o.forSubmit, false) ? WAIT_FOR_SUBMIT : 0) |
+      (flag('options.available', o.available, false) ? WAIT_AVAILABLE : 0) |
+      (o.deadlineNs !== undefined ? WAIT_DEADLINE : 0);
+    const deadline = o.deadlineNs === undefined ? 0n : toPoint(o.deadlineNs, 'options.deadlineNs');
+    // Absolute: computed once, so a restarted ioctl keeps the caller's deadline.
+    const until = timeout === 0 ? 0n : process.hrtime.bigint() + BigInt(timeout) * 1_000_000n;
+    return check(native.syncobjTimelineWait(this.open(), handles, values, until, flags, deadline), {
+      syscall: 'ioctl',
+      request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT',
+      path: this.path,
+    });
+  }
+
+  /** @internal the shared eventfd waiter of this device */
+  syncobjWaits(): SyncobjWaits {
+    this.open();
+    this.#waits ??= new SyncobjWaits(() => this.open(), `DRM device ${this.path}`);
+    return this.#waits;
+  }
+
+  /** Releases the device; its GEM handles and syncobjs go with it, and pending syncobj waits reject. */
   override close(): void {
+    if (this.closed) return;
+    this.#waits?.close(new AbortError(`DRM device ${this.path} was closed while waiting`));
     for (const gem of this.#handles.values()) gem.forget();
     this.#handles.clear();
+    for (const syncobj of this.#syncobjs.values()) syncobj.forget();
+    this.#syncobjs.clear();
     super.close();
+  }
+
+  #adoptSyncobj(handle: number): Syncobj {
+    const syncobj = new Syncobj(this, handle, () => {
+      if (!this.#syncobjs.delete(handle)) return;
+      check(native.syncobjDestroy(this.open(), handle), { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_DESTROY', path: this.path });
+    });
+    this.#syncobjs.set(handle, syncobj);
+    return syncobj;
   }
 
   #adopt(handle: number, size: number, pitch: number): GemBuffer {

@@ -34,3 +34,12 @@ describe('errors', () => {
     expect(new ClosedError('dma-buf').code).toBe('ERR_DMABUF_CLOSED');
   });
 });
+
+describe('errno names libuv does not know', () => {
+  it('names ETIME (DRM syncobj timeouts) and EBADFD', () => {
+    expect(new KernelError(-62, { syscall: 'ioctl' }).code).toBe('ETIME');
+    expect(new KernelError(-62, { syscall: 'ioctl' }).message).toBe('ETIME: timer expired, ioctl');
+    expect(new KernelError(-77, { syscall: 'ioctl' }).code).toBe('EBADFD');
+    expect(new KernelError(-4000, { syscall: 'ioctl' }).code).toBe('E4000');
+  });
+});
