@@ -3,8 +3,8 @@
  * sync_file: a fence (or a set of fences) as an fd.
  * @module
  */
-import { assertInstance, assertString, options } from './args.js';
-import { FenceError, check } from './errors.js';
+import { assertInstance, assertString, options, toU64 } from './args.js';
+import { FeatureError, FenceError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
 import { READABLE, type WaitLimits, checkWaitLimits } from './fd-watcher.js';
@@ -108,6 +108,44 @@ export class SyncFile extends FdResource {
       request: 'SYNC_IOC_MERGE',
     });
     return new SyncFile(fd);
+  }
+
+  /**
+   * One SyncFile that signals when all of `files` have (SYNC_IOC_MERGE,
+   * pairwise). The inputs stay open and owned by the caller.
+   * @throws {TypeError} not a non-empty array of SyncFiles
+   * @throws {ClosedError} an input is closed
+   */
+  static mergeAll(files: readonly SyncFile[], opts?: { name?: string }): SyncFile {
+    if (!Array.isArray(files) || files.length === 0) throw new TypeError('files must be a non-empty array of SyncFiles');
+    files.forEach((f, i) => assertInstance(`files[${i}]`, f, SyncFile));
+    if (files.length === 1) return files[0]!.merge(files[0]!, opts);
+    let merged = files[0]!.merge(files[1]!, opts);
+    for (const next of files.slice(2)) {
+      const previous = merged;
+      try {
+        merged = previous.merge(next, opts);
+      } finally {
+        previous.close();
+      }
+    }
+    return merged;
+  }
+
+  /**
+   * Tells the fence's driver the CLOCK_MONOTONIC time by which it is needed,
+   * so it can raise clocks (SYNC_IOC_SET_DEADLINE, Linux 6.5+). A hint: drivers
+   * without deadline support ignore it.
+   * @param deadlineNs CLOCK_MONOTONIC nanoseconds, as `process.hrtime.bigint()` counts
+   * @throws {FeatureError} the kernel predates the ioctl (ENOTTY)
+   */
+  setDeadline(deadlineNs: bigint): void {
+    const ns = toU64('deadlineNs', deadlineNs);
+    const rc = native.syncFileSetDeadline(this.open(), ns);
+    if (rc === -25) {
+      throw new FeatureError(rc, 'SYNC_IOC_SET_DEADLINE', 'needs Linux 6.5+', { syscall: 'ioctl', request: 'SYNC_IOC_SET_DEADLINE' });
+    }
+    check(rc, { syscall: 'ioctl', request: 'SYNC_IOC_SET_DEADLINE' });
   }
 
   /**

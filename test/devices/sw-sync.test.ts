@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// sw_sync timelines and the rest of sync_file: merge of many, info, deadlines, fence errors.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ClosedError, FenceError, SyncFile } from '../../lib/index.js';
+import { fdCount } from '../helpers/env.js';
+import { openSwSync } from '../helpers/syncobj.js';
+
+describe('SwSyncTimeline and SyncFile', () => {
+  let fds = 0;
+  beforeAll(() => {
+    fds = fdCount();
+  });
+  afterAll(() => {
+    expect(fdCount()).toBe(fds);
+  });
+
+  it('fences signal as the timeline advances past them', async (ctx) => {
+    using timeline = openSwSync(ctx);
+    using one = timeline.createFence(1, 'first');
+    using three = timeline.createFence(3);
+    const info = one.info();
+    expect(info.fences[0]).toMatchObject({ driver: 'sw_sync', state: 'active', timestampNs: 0n });
+    timeline.advance();
+    await one.wait({ timeout: 5000 });
+    expect(three.status().state).toBe('active');
+    timeline.advance(2);
+    expect(timeline.value).toBe(3);
+    await three.wait({ timeout: 5000 });
+    expect(three.info().fences[0]!.timestampNs).toBeGreaterThan(0n);
+  });
+
+  it('mergeAll waits for every input; fences of one timeline collapse to the latest', async (ctx) => {
+    using a = openSwSync(ctx);
+    using b = openSwSync(ctx);
+    const files = [a.createFence(1), a.createFence(3), b.createFence(1)];
+    try {
+      using merged = SyncFile.mergeAll(files, { name: 'all three' });
+      const info = merged.info();
+      expect(info.name).toBe('all three');
+      // The kernel keeps one fence per timeline: a's 3 (which implies a's 1) and b's 1.
+      expect(info.fences).toHaveLength(2);
+      a.advance(3);
+      expect(merged.status().state).toBe('active');
+      b.advance();
+      await merged.wait({ timeout: 5000 });
+    } finally {
+      for (const f of files) f.close();
+    }
+    expect(() => SyncFile.mergeAll([])).toThrow(TypeError);
+    expect(() => SyncFile.mergeAll([{} as SyncFile])).toThrow(TypeError);
+  });
+
+  it('destroying the timeline fails its fences with ENOENT, seen by info() and wait()', async (ctx) => {
+    const timeline = openSwSync(ctx);
+    using fence = timeline.createFence(10);
+    const waiting = fence.wait().catch((e: unknown) => e);
+    timeline.close();
+    const error = await waiting;
+    expect(error).toBeInstanceOf(FenceError);
+    expect((error as FenceError).code).toBe('ENOENT');
+    expect(fence.info()).toMatchObject({ state: 'error', code: 'ENOENT' });
+    expect(() => timeline.createFence(1)).toThrow(ClosedError);
+  });
+
+  it('setDeadline is accepted as a hint', (ctx) => {
+    using timeline = openSwSync(ctx);
+    using fence = timeline.createFence(1);
+    fence.setDeadline(process.hrtime.bigint() + 1_000_000n);
+    expect(() => fence.setDeadline(-1n)).toThrow(RangeError);
+    timeline.advance();
+  });
+
+  it('bad input', (ctx) => {
+    using timeline = openSwSync(ctx);
+    expect(() => timeline.createFence(-1)).toThrow(RangeError);
+    expect(() => timeline.createFence(2 ** 32)).toThrow(RangeError);
+    expect(() => timeline.advance(0)).toThrow(RangeError);
+    expect(() => timeline.advance(1.5)).toThrow(RangeError);
+  });
+});
