@@ -17,7 +17,8 @@
         "native/memfd.cc",
         "native/unix_socket.cc",
         "native/syncobj.cc",
-        "native/sw_sync.cc"
+        "native/sw_sync.cc",
+        "native/syncobj_thread_wait.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -25,7 +25,7 @@ export type { EventFdOptions } from './eventfd.js';
 export { DrmCap, DrmDevice } from './drm/device.js';
 export type { DrmFenceCaps, DrmNode, DrmNodeType, SyncobjPoint, WaitSyncobjsOptions } from './drm/device.js';
 export { Syncobj, SyncobjFd } from './drm/syncobj.js';
-export type { SyncobjWaitOptions } from './drm/syncobj.js';
+export type { SyncobjWaitOptions, SyncobjWaitStrategy } from './drm/syncobj.js';
 export { GemBuffer } from './drm/gem.js';
 export { VgemFence } from './drm/vgem.js';
 export { Memfd, Seal } from './memfd.js';

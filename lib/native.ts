@@ -127,6 +127,8 @@ export interface NativeBinding {
   syncobjQuery(fd: number, handles: Uint32Array, points: BigUint64Array, flags: number): Errno;
   syncobjTransfer(fd: number, src: number, srcPoint: bigint, dst: number, dstPoint: bigint, flags: number): Errno;
   syncobjEventfd(fd: number, handle: number, point: bigint, eventfd: number, flags: number): Errno;
+  /** Blocking wait on a dedicated thread (kernels without SYNCOBJ_EVENTFD); returns cancel(). */
+  syncobjWaitThread(fd: number, handle: number, point: bigint, flags: number, onDone: (rc: number) => void): (() => void) | Errno;
   // sw_sync (native/sw_sync.cc)
   swSyncCreateFence(timelineFd: number, value: number, name: string): Errno;
   swSyncInc(timelineFd: number, count: number): Errno;

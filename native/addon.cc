@@ -20,6 +20,7 @@ void InitMemfd(Napi::Env env, Napi::Object exports);
 void InitUnixSocket(Napi::Env env, Napi::Object exports);
 void InitSyncobj(Napi::Env env, Napi::Object exports);
 void InitSwSync(Napi::Env env, Napi::Object exports);
+void InitSyncobjThreadWait(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -35,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitUnixSocket(env, exports);
   InitSyncobj(env, exports);
   InitSwSync(env, exports);
+  InitSyncobjThreadWait(env, exports);
   Poller::Init(env, exports);
   return exports;
 }

@@ -311,6 +311,14 @@ export class DrmDevice extends FdResource {
     });
   }
 
+  #eventfdWorks: boolean | undefined;
+
+  /** @internal whether SYNCOBJ_EVENTFD works here, probed once */
+  hasSyncobjEventfd(): boolean {
+    this.#eventfdWorks ??= this.fenceCaps().syncobjEventfd;
+    return this.#eventfdWorks;
+  }
+
   /** @internal the shared eventfd waiter of this device */
   syncobjWaits(): SyncobjWaits {
     this.open();

@@ -12,10 +12,18 @@
  * satisfied wait (other than `available`) exports its point to a sync_file
  * and reads the fence status: a fence that signalled with an error rejects
  * the promise with FenceError instead of resolving it.
+ *
+ * Kernels before 6.6 have no SYNCOBJ_EVENTFD. There a wait exports the point
+ * to a sync_file and polls that, if the point already has a fence; if not,
+ * it blocks on a thread of its own (native/syncobj_thread_wait.cc), never on
+ * the libuv pool. `strategy` forces one of the three, which is how the tests
+ * exercise the fallbacks on a kernel that has the eventfd.
  * @module
  * @internal
  */
 import { closeSync } from 'node:fs';
+
+import { SyncFile } from '../sync-file.js';
 
 import { AbortError, FenceError, KernelError, TimeoutError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
@@ -29,6 +37,10 @@ export const WAIT_DEADLINE = 8;
 export const EXPORT_SYNC_FILE = 1;
 export const TIMELINE = 2;
 const ETIME = -62;
+const ECANCELED = -125;
+
+/** How a wait learns that its point signalled. */
+export type SyncobjWaitStrategy = 'auto' | 'eventfd' | 'sync_file' | 'thread';
 
 interface Pending {
   handle: number;
@@ -65,6 +77,8 @@ export class SyncobjWaits {
   readonly #deviceFd: () => number;
   readonly #label: string;
   readonly #pending = new Set<Pending>();
+  readonly #files = new Set<SyncFile>();
+  readonly #threads = new Set<(error: unknown) => void>();
   #eventfd: EventFd | undefined;
   #listening: AbortController | undefined;
 
@@ -74,11 +88,115 @@ export class SyncobjWaits {
   }
 
   get pending(): number {
-    return this.#pending.size;
+    return this.#pending.size + this.#threads.size + this.#files.size;
   }
 
   /** Resolves when `point` of `handle` signals (or, with `available`, has a fence). */
-  wait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: { stack?: string }): Promise<void> {
+  wait(
+    handle: number,
+    point: bigint,
+    available: boolean,
+    limits: WaitLimits,
+    site: { stack?: string },
+    strategy: SyncobjWaitStrategy,
+    hasEventfd: () => boolean,
+  ): Promise<void> {
+    let chosen = strategy;
+    if (chosen === 'auto') {
+      if (hasEventfd()) chosen = 'eventfd';
+      else chosen = pollPoint(this.#deviceFd(), handle, point, true) === 0 ? 'sync_file' : 'thread';
+    }
+    if (chosen === 'sync_file' && available) {
+      // A fence to export is exactly what `available` waits for.
+      if (pollPoint(this.#deviceFd(), handle, point, true) === 0) return Promise.resolve();
+      chosen = 'thread';
+    }
+    if (chosen === 'sync_file') return this.#syncFileWait(handle, point, limits, site);
+    if (chosen === 'thread') return this.#threadWait(handle, point, available, limits, site);
+    return this.#eventfdWait(handle, point, available, limits, site);
+  }
+
+  /** Fallback 1: the point's fence as a sync_file, polled on the loop; SyncFile.wait reports a failed fence. */
+  async #syncFileWait(handle: number, point: bigint, limits: WaitLimits, site: { stack?: string }): Promise<void> {
+    const fd = native.syncobjHandleToFd(this.#deviceFd(), handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point);
+    if (fd < 0) {
+      throw withStack(new KernelError(fd, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', context: this.#label }), site);
+    }
+    const file = SyncFile.adopt(fd);
+    this.#files.add(file);
+    try {
+      await file.wait(limits);
+    } catch (error) {
+      throw withStack(error, site);
+    } finally {
+      this.#files.delete(file);
+      file.close();
+    }
+  }
+
+  /** Fallback 2: a blocking wait on a dedicated thread, cancelled by abort, timeout or close. */
+  #threadWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: { stack?: string }): Promise<void> {
+    return this.#track(limits, site, `syncobj point ${point}`, (finish) => {
+      const cancel = native.syncobjWaitThread(this.#deviceFd(), handle, point, available ? WAIT_AVAILABLE : 0, (rc) => {
+        if (rc === ECANCELED) return; // settled already by whoever cancelled
+        if (rc < 0) {
+          finish(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', context: this.#label }));
+          return;
+        }
+        const status = available ? 1 : pointStatus(this.#deviceFd(), handle, point);
+        finish(status < 0 ? new FenceError(status, `syncobj ${handle} point ${point}`) : undefined);
+      });
+      if (typeof cancel === 'number') {
+        finish(new KernelError(cancel, { syscall: 'dup', context: this.#label }));
+        return () => undefined;
+      }
+      return cancel;
+    });
+  }
+
+  /**
+   * Runs one thread wait under the usual limits. `start` returns a cancel
+   * function; it is called only while the wait is unsettled, which is what
+   * keeps the native side's state alive for it.
+   */
+  #track(
+    limits: WaitLimits,
+    site: { stack?: string },
+    what: string,
+    start: (finish: (error?: unknown) => void) => () => void,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const { signal, timeout } = limits;
+      if (signal?.aborted) {
+        reject(withStack(new AbortError(undefined, { cause: signal.reason }), site));
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
+      let done = false;
+      const onAbort = (): void => stop(new AbortError(undefined, { cause: signal?.reason }));
+      const finish = (error?: unknown): void => {
+        if (done) return;
+        done = true;
+        this.#threads.delete(stop);
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(withStack(error, site));
+      };
+      const stop = (error: unknown): void => {
+        if (done) return;
+        cancel?.();
+        finish(error);
+      };
+      if (timeout !== undefined) timer = setTimeout(() => stop(new TimeoutError(timeout, what)), timeout);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#threads.add(stop);
+      cancel = start(finish);
+    });
+  }
+
+  #eventfdWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: { stack?: string }): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const { signal, timeout } = limits;
       if (signal?.aborted) {
@@ -113,9 +231,11 @@ export class SyncobjWaits {
     });
   }
 
-  /** Rejects every pending wait and releases the eventfd. */
+  /** Rejects every pending wait of every strategy and releases the eventfd. */
   close(reason: Error): void {
     for (const entry of [...this.#pending]) entry.settle(reason);
+    for (const stop of [...this.#threads]) stop(reason);
+    for (const file of [...this.#files]) file.close();
     this.#listening?.abort();
     this.#eventfd?.close();
     this.#eventfd = undefined;

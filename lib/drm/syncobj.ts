@@ -4,7 +4,7 @@
  * increasing 64-bit points, owned by one DRM file.
  * @module
  */
-import { flag, options, toU64 } from '../args.js';
+import { assertOneOf, flag, options, toU64 } from '../args.js';
 import { ClosedError, FeatureError, KernelError } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
@@ -12,7 +12,9 @@ import { type WaitLimits, checkWaitLimits } from '../fd-watcher.js';
 import { native } from '../native.js';
 import { SyncFile } from '../sync-file.js';
 import type { DrmDevice } from './device.js';
-import { EXPORT_SYNC_FILE, TIMELINE } from './syncobj-waits.js';
+import { EXPORT_SYNC_FILE, type SyncobjWaitStrategy, TIMELINE } from './syncobj-waits.js';
+
+export type { SyncobjWaitStrategy } from './syncobj-waits.js';
 
 const IMPORT_SYNC_FILE = 1;
 const QUERY_LAST_SUBMITTED = 1;
@@ -21,6 +23,12 @@ const EOPNOTSUPP = -95;
 export interface SyncobjWaitOptions extends WaitLimits {
   /** Resolve once the point has a fence (is submitted), not once it signals (WAIT_AVAILABLE). */
   available?: boolean;
+  /**
+   * `'auto'` (default): the shared eventfd where the kernel has
+   * SYNCOBJ_EVENTFD (6.6+); else the point's sync_file if it has a fence;
+   * else a blocking wait on a dedicated thread. The others force one.
+   */
+  strategy?: SyncobjWaitStrategy;
 }
 
 /**
@@ -196,7 +204,7 @@ export class Syncobj implements Disposable {
    * `available` when it has a fence. Rejects with FenceError when the fence
    * signalled with an error. Backed by DRM_IOCTL_SYNCOBJ_EVENTFD and the
    * event loop: no thread waits, and all waits on a device share one eventfd.
-   * @throws {FeatureError} (rejection) the kernel predates SYNCOBJ_EVENTFD (6.6)
+   * Older kernels fall back as `strategy` describes.
    * @throws {FenceError} (rejection) the fence signalled with an error
    * @throws {AbortError} / {TimeoutError} (rejection) from the limits, or the syncobj or device was closed
    */
@@ -208,8 +216,10 @@ export class Syncobj implements Disposable {
       const o = options<SyncobjWaitOptions>('options', opts);
       const available = flag('options.available', o.available, false);
       const limits = checkWaitLimits({ signal: o.signal, timeout: o.timeout });
+      const strategy = o.strategy ?? 'auto';
+      assertOneOf('options.strategy', strategy, ['auto', 'eventfd', 'sync_file', 'thread'] as const);
       this.#fd();
-      return this.device.syncobjWaits().wait(this.handle, p, available, limits, site);
+      return this.device.syncobjWaits().wait(this.handle, p, available, limits, site, strategy, () => this.device.hasSyncobjEventfd());
     } catch (error) {
       return Promise.reject(error);
     }
