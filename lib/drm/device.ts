@@ -8,14 +8,13 @@ import { closeSync, openSync, readdirSync } from 'node:fs';
 import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { ClosedError, FeatureError, KernelError, check } from '../errors.js';
+import { AbortError, ClosedError, FeatureError, KernelError, check } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
 import { GemBuffer } from './gem.js';
 import { Syncobj, SyncobjFd, toPoint } from './syncobj.js';
 import { SyncobjWaits, WAIT_ALL, WAIT_AVAILABLE, WAIT_DEADLINE, WAIT_FOR_SUBMIT } from './syncobj-waits.js';
-import { AbortError } from '../errors.js';
 
 const DRI_DIR = '/dev/dri';
 
