@@ -3,7 +3,8 @@
  * DRM devices (/dev/dri/card*, /dev/dri/renderD*).
  * @module
  */
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, realpathSync } from 'node:fs';
+import { basename } from 'node:path';
 
 import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
@@ -66,6 +67,18 @@ export interface DrmNode {
   type: DrmNodeType;
   driver: string;
   version: string;
+  /** The bus device behind the node from sysfs: a PCI address (`0000:00:02.0`) or a platform name (`vgem`). */
+  bus: string | undefined;
+  caps: DrmFenceCaps;
+}
+
+/** The sysfs device of a /dev/dri node: its PCI address or platform device name. */
+function busOf(entry: string): string | undefined {
+  try {
+    return basename(realpathSync(`/sys/class/drm/${entry}/device`));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -130,7 +143,14 @@ export class DrmDevice extends FdResource {
       try {
         using device = DrmDevice.open(`${DRI_DIR}/${entry}`);
         const v = device.version();
-        nodes.push({ path: device.path, type, driver: v.name, version: `${v.major}.${v.minor}.${v.patchlevel}` });
+        nodes.push({
+          path: device.path,
+          type,
+          driver: v.name,
+          version: `${v.major}.${v.minor}.${v.patchlevel}`,
+          bus: busOf(entry),
+          caps: device.fenceCaps(),
+        });
       } catch {
         // Unopenable node: not ours to report.
       }
@@ -151,6 +171,25 @@ export class DrmDevice extends FdResource {
     if (!match) {
       const present = nodes.map((n) => `${n.path} (${n.driver})`).join(', ') || 'none';
       throw new FeatureError(-2, `DRM driver '${driver}'`, `no ${type} node of that driver; present: ${present}`, {
+        syscall: 'open',
+        path: DRI_DIR,
+      });
+    }
+    return DrmDevice.open(match.path);
+  }
+
+  /**
+   * Opens the first node of `type` (default `'render'`), of any driver.
+   * @throws {FeatureError} no such node; the message lists the nodes that exist
+   */
+  static openFirst(opts?: { type?: DrmNodeType }): DrmDevice {
+    const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'render';
+    assertOneOf('options.type', type, ['card', 'render'] as const);
+    const nodes = DrmDevice.list();
+    const match = nodes.find((n) => n.type === type);
+    if (!match) {
+      const present = nodes.map((n) => `${n.path} (${n.driver})`).join(', ') || 'none';
+      throw new FeatureError(-2, `a DRM ${type} node`, `none could be opened; present: ${present}`, {
         syscall: 'open',
         path: DRI_DIR,
       });

@@ -22,6 +22,12 @@ describe('DRM devices and PRIME', () => {
     for (const driver of ['vgem', 'vkms', 'virtio_gpu']) expect(drivers, driver).toContain(driver);
     expect(nodes.some((n) => n.type === 'render')).toBe(true);
     expect(nodes.every((n) => /^\d+\.\d+\.\d+$/.test(n.version))).toBe(true);
+    const gpu = nodes.find((n) => n.driver === 'virtio_gpu');
+    expect(gpu?.bus).toMatch(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/); // a PCI address
+    expect(gpu?.caps).toMatchObject({ syncobj: true, syncobjTimeline: true, syncobjEventfd: true });
+    expect(nodes.find((n) => n.driver === 'vgem')?.caps.syncobj).toBe(false);
+    using first = DrmDevice.openFirst();
+    expect(first.path).toMatch(/renderD/);
   });
 
   for (const driver of ['vkms', 'virtio_gpu']) {

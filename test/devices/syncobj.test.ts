@@ -213,6 +213,9 @@ describe('DRM syncobj', () => {
     // Handles the facade never hands out: the kernel's own answers.
     expect(native.syncobjSignal(gpu.fd, Uint32Array.of(0xdead))).toBe(-constants.errno.ENOENT);
     expect(native.syncobjDestroy(gpu.fd, 0xdead)).toBe(-constants.errno.EINVAL);
+    // Flags the kernel does not define are refused, not ignored.
+    expect(native.syncobjCreate(gpu.fd, 0x80)).toBe(-constants.errno.EINVAL);
+    expect(native.syncobjHandleToFd(gpu.fd, tl.handle, 0x80, 0n)).toBe(-constants.errno.EINVAL);
     const closed = DrmDevice.open(gpu.path);
     const orphan = closed.createSyncobj();
     closed.close();
