@@ -15,10 +15,11 @@ import {
   openMode,
 } from './constants.js';
 import { CpuAccess, type CpuAccessMode } from './cpu-access.js';
-import { FeatureError, KernelError, check } from './errors.js';
+import { ENOTTY, check, checkFeature } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
-import { READABLE, WRITABLE, type WaitLimits, checkWaitLimits } from './fd-watcher.js';
+import { READABLE, WRITABLE } from './fd-watcher.js';
+import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { type DmaBufFdInfo, readDmaBufFdInfo } from './fdinfo.js';
 import { Mapping } from './mapping.js';
 import { native } from './native.js';
@@ -230,13 +231,10 @@ export class DmaBuf extends FdResource {
     }
   }
 
-  /** Maps ENOTTY (the ioctl does not exist in this kernel) to FeatureError. */
+  /** ENOTTY means this kernel lacks the ioctl: a FeatureError saying which kernel has it. */
   #ioctl(result: number, request: string): number {
-    if (result === -25 /* ENOTTY */) {
-      throw new FeatureError(result, request, requirement[request] ?? 'a newer kernel', { syscall: 'ioctl', request });
-    }
-    if (result < 0) throw new KernelError(result, { syscall: 'ioctl', request });
-    return result;
+    const requires = requirement[request] ?? 'a newer kernel';
+    return checkFeature(result, { missing: ENOTTY, feature: request, requires }, { syscall: 'ioctl', request });
   }
 }
 

@@ -121,6 +121,27 @@ export class TimeoutError extends Error {
   }
 }
 
+/** The errnos by which a kernel or driver says it lacks an interface. */
+export const ENOTTY = -25;
+export const EOPNOTSUPP = -95;
+
+/** What `checkFeature` reports when the kernel answers with the `missing` errno. */
+export interface MissingFeature {
+  /** The errno meaning "not here": ENOTTY for an unknown ioctl, EOPNOTSUPP for a driver without the feature. */
+  missing: number;
+  feature: string;
+  requires: string;
+}
+
+/**
+ * Like check(), for calls whose interface may be absent: the `missing` errno
+ * becomes a FeatureError saying what provides it, any other errno a KernelError.
+ */
+export function checkFeature(result: number, absent: MissingFeature, details: KernelErrorDetails): number {
+  if (result === absent.missing) throw new FeatureError(result, absent.feature, absent.requires, details);
+  return check(result, details);
+}
+
 /**
  * Turns the native layer's `-errno` convention into a thrown KernelError.
  * Returns the value unchanged when it is a result.

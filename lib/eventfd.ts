@@ -9,7 +9,8 @@ import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE } from './constants.js';
 import { KernelError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
-import { READABLE, type WaitLimits, checkWaitLimits } from './fd-watcher.js';
+import { READABLE } from './fd-watcher.js';
+import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { native } from './native.js';
 
 const EAGAIN = -11;

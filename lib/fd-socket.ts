@@ -15,7 +15,8 @@ import { assertFd, assertInt, assertString, options } from './args.js';
 import { KernelError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
-import { READABLE, WRITABLE, type WaitLimits, checkWaitLimits } from './fd-watcher.js';
+import { READABLE, WRITABLE } from './fd-watcher.js';
+import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { native } from './native.js';
 
 const EAGAIN = -11;

@@ -7,9 +7,9 @@
  * @module
  * @internal
  */
-import { options } from './args.js';
-import { AbortError, KernelError, TimeoutError } from './errors.js';
+import { KernelError } from './errors.js';
 import { type RawPoller, native } from './native.js';
+import { type WaitLimits, limitedWait } from './wait-limits.js';
 
 export const READABLE = 1;
 export const WRITABLE = 2;
@@ -20,13 +20,6 @@ export const WRITABLE = 2;
  * throws to reject.
  */
 export type Attempt<T> = () => { done: true; value: T } | { done: false };
-
-export interface WaitLimits {
-  /** Rejects the wait with AbortError (cause: the signal's reason) when it fires. */
-  signal?: AbortSignal | undefined;
-  /** Milliseconds before the wait rejects with TimeoutError. */
-  timeout?: number | undefined;
-}
 
 interface Waiter {
   events: number;
@@ -47,11 +40,6 @@ export class FdWatcher {
     this.#label = label;
   }
 
-  /** Number of waits pending on this fd. */
-  get pending(): number {
-    return this.#waiters.size;
-  }
-
   /**
    * Resolves with the attempt's value once it reports done.
    * @param what names the awaited thing in TimeoutError messages
@@ -60,41 +48,21 @@ export class FdWatcher {
     // Captured here so a rejection points at the caller, not at the poll callback.
     const site: { stack?: string } = {};
     Error.captureStackTrace(site, this.wait);
-    return new Promise<T>((resolve, reject) => {
-      const { signal, timeout } = limits;
-      if (signal?.aborted) {
-        reject(withStack(new AbortError(undefined, { cause: signal.reason }), site));
-        return;
-      }
+    return limitedWait<T>(limits, site, what, (finish) => {
       const first = attempt();
       if (first.done) {
-        resolve(first.value);
-        return;
+        finish(undefined, first.value);
+        return () => undefined;
       }
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => waiter.settle(new AbortError(undefined, { cause: signal?.reason }));
-      const waiter: Waiter = {
-        events,
-        attempt,
-        settle: (error, value) => {
-          if (!this.#waiters.delete(waiter)) return;
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          this.#rearm();
-          if (error === undefined) resolve(value as T);
-          else reject(withStack(error, site));
-        },
-      };
-      if (timeout !== undefined) {
-        timer = setTimeout(() => waiter.settle(new TimeoutError(timeout, what)), timeout);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const waiter: Waiter = { events, attempt, settle: finish };
       this.#waiters.add(waiter);
       try {
         this.#rearm();
       } catch (error) {
-        waiter.settle(error);
+        this.#drop(waiter);
+        throw error;
       }
+      return () => this.#drop(waiter);
     });
   }
 
@@ -102,9 +70,17 @@ export class FdWatcher {
   close(reason: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const waiter of [...this.#waiters]) waiter.settle(reason);
+    for (const waiter of [...this.#waiters]) {
+      this.#waiters.delete(waiter);
+      waiter.settle(reason);
+    }
     this.#poller?.close();
     this.#poller = undefined;
+  }
+
+  /** Forgets a wait that has settled or been cancelled, and re-arms for the rest. */
+  #drop(waiter: Waiter): void {
+    if (this.#waiters.delete(waiter)) this.#rearm();
   }
 
   /** Arms the poll handle for the union of pending waits' events, or stops it. */
@@ -133,39 +109,20 @@ export class FdWatcher {
   #onEvent(status: number, ready: number): void {
     for (const waiter of [...this.#waiters]) {
       if (status < 0) {
+        this.#drop(waiter);
         waiter.settle(new KernelError(status, { syscall: 'poll', context: this.#label }));
         continue;
       }
       if ((waiter.events & ready) === 0) continue;
       try {
         const result = waiter.attempt();
-        if (result.done) waiter.settle(undefined, result.value);
+        if (!result.done) continue;
+        this.#drop(waiter);
+        waiter.settle(undefined, result.value);
       } catch (error) {
+        this.#drop(waiter);
         waiter.settle(error);
       }
     }
   }
-}
-
-/** Gives a rejection the stack captured where the wait was started. */
-export function withStack(error: unknown, site: { stack?: string }): unknown {
-  if (error instanceof Error && site.stack) {
-    const frames = site.stack.slice(site.stack.indexOf('\n'));
-    error.stack = `${error.name}: ${error.message}${frames}`;
-  }
-  return error;
-}
-
-/** Checks the `{signal, timeout}` bag every wait takes. */
-export function checkWaitLimits(value: unknown): WaitLimits {
-  const { signal, timeout } = options<WaitLimits>('options', value);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw Object.assign(new TypeError('options.signal must be an AbortSignal'), { code: 'ERR_INVALID_ARG_TYPE' });
-  }
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0) || !Number.isFinite(timeout))) {
-    throw Object.assign(new RangeError(`options.timeout must be a finite number of ms >= 0, received ${String(timeout)}`), {
-      code: 'ERR_OUT_OF_RANGE',
-    });
-  }
-  return { signal, timeout };
 }

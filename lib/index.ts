@@ -19,7 +19,7 @@ export { DmaHeap } from './heap.js';
 export type { AllocateOptions } from './heap.js';
 export { SyncFile } from './sync-file.js';
 export type { FenceInfo, FenceState, FenceStatus, SyncFileInfo } from './sync-file.js';
-export type { WaitLimits } from './fd-watcher.js';
+export type { WaitLimits } from './wait-limits.js';
 export { EventFd } from './eventfd.js';
 export type { EventFdOptions } from './eventfd.js';
 export { DrmCap, DrmDevice } from './drm/device.js';

@@ -4,10 +4,11 @@
  * @module
  */
 import { assertInstance, assertString, options, toU64 } from './args.js';
-import { FeatureError, FenceError, check } from './errors.js';
+import { ENOTTY, FenceError, check, checkFeature } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
-import { READABLE, type WaitLimits, checkWaitLimits } from './fd-watcher.js';
+import { READABLE } from './fd-watcher.js';
+import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { type RawSyncFenceInfo, native } from './native.js';
 import { errnoName } from './errno-name.js';
 
@@ -141,11 +142,11 @@ export class SyncFile extends FdResource {
    */
   setDeadline(deadlineNs: bigint): void {
     const ns = toU64('deadlineNs', deadlineNs);
-    const rc = native.syncFileSetDeadline(this.open(), ns);
-    if (rc === -25) {
-      throw new FeatureError(rc, 'SYNC_IOC_SET_DEADLINE', 'needs Linux 6.5+', { syscall: 'ioctl', request: 'SYNC_IOC_SET_DEADLINE' });
-    }
-    check(rc, { syscall: 'ioctl', request: 'SYNC_IOC_SET_DEADLINE' });
+    checkFeature(
+      native.syncFileSetDeadline(this.open(), ns),
+      { missing: ENOTTY, feature: 'SYNC_IOC_SET_DEADLINE', requires: 'needs Linux 6.5+' },
+      { syscall: 'ioctl', request: 'SYNC_IOC_SET_DEADLINE' },
+    );
   }
 
   /**

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { AbortError, ClosedError, FeatureError, KernelError, check } from '../errors.js';
+import { AbortError, ClosedError, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
@@ -166,16 +166,7 @@ export class DrmDevice extends FdResource {
     assertString('driver', driver);
     const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'card';
     assertOneOf('options.type', type, ['card', 'render'] as const);
-    const nodes = DrmDevice.list();
-    const match = nodes.find((n) => n.driver === driver && n.type === type);
-    if (!match) {
-      const present = nodes.map((n) => `${n.path} (${n.driver})`).join(', ') || 'none';
-      throw new FeatureError(-2, `DRM driver '${driver}'`, `no ${type} node of that driver; present: ${present}`, {
-        syscall: 'open',
-        path: DRI_DIR,
-      });
-    }
-    return DrmDevice.open(match.path);
+    return DrmDevice.#openMatching(type, driver);
   }
 
   /**
@@ -185,14 +176,20 @@ export class DrmDevice extends FdResource {
   static openFirst(opts?: { type?: DrmNodeType }): DrmDevice {
     const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'render';
     assertOneOf('options.type', type, ['card', 'render'] as const);
+    return DrmDevice.#openMatching(type);
+  }
+
+  /** Opens the first listed node of `type` (and `driver`), or says which nodes there are. */
+  static #openMatching(type: DrmNodeType, driver?: string): DrmDevice {
     const nodes = DrmDevice.list();
-    const match = nodes.find((n) => n.type === type);
+    const match = nodes.find((n) => n.type === type && (driver === undefined || n.driver === driver));
     if (!match) {
       const present = nodes.map((n) => `${n.path} (${n.driver})`).join(', ') || 'none';
-      throw new FeatureError(-2, `a DRM ${type} node`, `none could be opened; present: ${present}`, {
-        syscall: 'open',
-        path: DRI_DIR,
-      });
+      const [feature, requires] =
+        driver === undefined
+          ? [`a DRM ${type} node`, `none could be opened; present: ${present}`]
+          : [`DRM driver '${driver}'`, `no ${type} node of that driver; present: ${present}`];
+      throw new FeatureError(-2, feature, requires, { syscall: 'open', path: DRI_DIR });
     }
     return DrmDevice.open(match.path);
   }
@@ -286,15 +283,12 @@ export class DrmDevice extends FdResource {
    */
   createSyncobj(opts?: { signaled?: boolean }): Syncobj {
     const signaled = flag('options.signaled', options<{ signaled: boolean }>('options', opts).signaled, false);
-    const handle = native.syncobjCreate(this.open(), signaled ? 1 : 0);
-    if (handle === -95 /* EOPNOTSUPP */) {
-      throw new FeatureError(handle, 'DRM syncobj', `the '${this.driver}' driver does not support syncobjs (DRIVER_SYNCOBJ)`, {
-        syscall: 'ioctl',
-        request: 'DRM_IOCTL_SYNCOBJ_CREATE',
-        path: this.path,
-      });
-    }
-    return this.#adoptSyncobj(check(handle, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_CREATE', path: this.path }));
+    const handle = checkFeature(
+      native.syncobjCreate(this.open(), signaled ? 1 : 0),
+      { missing: EOPNOTSUPP, feature: 'DRM syncobj', requires: `the '${this.driver}' driver does not support syncobjs (DRIVER_SYNCOBJ)` },
+      { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_CREATE', path: this.path },
+    );
+    return this.#adoptSyncobj(handle);
   }
 
   /**
@@ -395,8 +389,8 @@ export class DrmDevice extends FdResource {
     check(native.drmGemClose(this.open(), handle), { syscall: 'ioctl', request: 'DRM_IOCTL_GEM_CLOSE', path: this.path });
   }
 
-  /** @internal raw fd for GemBuffer's ioctls */
-  fdForGem(): number {
+  /** @internal raw fd for the ioctls of its GEM and syncobj handles */
+  fdForHandles(): number {
     return this.open();
   }
 }

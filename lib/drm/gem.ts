@@ -6,35 +6,27 @@
 import { assertOneOf, flag, options } from '../args.js';
 import { type Access, O_CLOEXEC, O_RDWR, accessModes } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { ClosedError, check } from '../errors.js';
+import { check } from '../errors.js';
 import { native } from '../native.js';
 import type { DrmDevice } from './device.js';
+import { DeviceHandle } from './device-handle.js';
 
 /**
  * A GEM handle owned by this object, closed exactly once (DRM_IOCTL_GEM_CLOSE).
  * Handles are per DRM file and the kernel does not count their users, so the
  * device keeps one GemBuffer per handle; closing the device releases them all.
  */
-export class GemBuffer implements Disposable {
-  readonly device: DrmDevice;
-  readonly handle: number;
+export class GemBuffer extends DeviceHandle {
   /** Bytes. */
   readonly size: number;
   /** Bytes per row for dumb buffers, 0 for imported buffers. */
   readonly pitch: number;
-  #release: (() => void) | undefined;
 
   /** @internal created by DrmDevice */
   constructor(device: DrmDevice, handle: number, size: number, pitch: number, release: () => void) {
-    this.device = device;
-    this.handle = handle;
+    super(device, handle, release, 'GEM handle');
     this.size = size;
     this.pitch = pitch;
-    this.#release = release;
-  }
-
-  get closed(): boolean {
-    return this.#release === undefined;
   }
 
   /**
@@ -51,37 +43,11 @@ export class GemBuffer implements Disposable {
     const cloexec = flag('options.cloexec', o.cloexec, true);
     // DRM_RDWR is O_RDWR; DRM_CLOEXEC is O_CLOEXEC. PRIME has no write-only mode.
     const flags = (access === 'read' ? 0 : O_RDWR) | (cloexec ? O_CLOEXEC : 0);
-    const fd = check(native.drmPrimeHandleToFd(this.#deviceFd(), this.handle, flags), {
+    const fd = check(native.drmPrimeHandleToFd(this.deviceFd(), this.handle, flags), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_PRIME_HANDLE_TO_FD',
       path: this.device.path,
     });
     return new DmaBuf(fd);
-  }
-
-  /** Closes the handle (GEM_CLOSE). Calling it again does nothing. */
-  close(): void {
-    const release = this.#release;
-    this.#release = undefined;
-    if (release && !this.device.closed) release();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal the device went away and took the handle with it */
-  forget(): void {
-    this.#release = undefined;
-  }
-
-  /** @internal */
-  deviceFdForHandle(): number {
-    return this.#deviceFd();
-  }
-
-  #deviceFd(): number {
-    if (this.closed) throw new ClosedError(`GEM handle ${this.handle}`);
-    return this.device.fdForGem();
   }
 }

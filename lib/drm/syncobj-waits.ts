@@ -25,9 +25,9 @@ import { closeSync } from 'node:fs';
 
 import { SyncFile } from '../sync-file.js';
 
-import { AbortError, FenceError, KernelError, TimeoutError } from '../errors.js';
+import { FenceError, KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
-import { type WaitLimits, withStack } from '../fd-watcher.js';
+import { type WaitLimits, limitedWait, withStack } from '../wait-limits.js';
 import { native } from '../native.js';
 
 export const WAIT_ALL = 1;
@@ -78,7 +78,8 @@ export class SyncobjWaits {
   readonly #label: string;
   readonly #pending = new Set<Pending>();
   readonly #files = new Set<SyncFile>();
-  readonly #threads = new Set<(error: unknown) => void>();
+  /** stop(reason) of every pending eventfd and thread wait, for close(). */
+  readonly #stops = new Set<(reason: unknown) => void>();
   #eventfd: EventFd | undefined;
   #listening: AbortController | undefined;
 
@@ -87,9 +88,6 @@ export class SyncobjWaits {
     this.#label = label;
   }
 
-  get pending(): number {
-    return this.#pending.size + this.#threads.size + this.#files.size;
-  }
 
   /** Resolves when `point` of `handle` signals (or, with `available`, has a fence). */
   wait(
@@ -136,7 +134,7 @@ export class SyncobjWaits {
 
   /** Fallback 2: a blocking wait on a dedicated thread, cancelled by abort, timeout or close. */
   #threadWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: { stack?: string }): Promise<void> {
-    return this.#track(limits, site, `syncobj point ${point}`, (finish) => {
+    return limitedWait<void>(limits, site, `syncobj point ${point}`, (finish) => {
       const cancel = native.syncobjWaitThread(this.#deviceFd(), handle, point, available ? WAIT_AVAILABLE : 0, (rc) => {
         if (rc === ECANCELED) return; // settled already by whoever cancelled
         if (rc < 0) {
@@ -151,90 +149,33 @@ export class SyncobjWaits {
         return () => undefined;
       }
       return cancel;
-    });
-  }
-
-  /**
-   * Runs one thread wait under the usual limits. `start` returns a cancel
-   * function; it is called only while the wait is unsettled, which is what
-   * keeps the native side's state alive for it.
-   */
-  #track(
-    limits: WaitLimits,
-    site: { stack?: string },
-    what: string,
-    start: (finish: (error?: unknown) => void) => () => void,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const { signal, timeout } = limits;
-      if (signal?.aborted) {
-        reject(withStack(new AbortError(undefined, { cause: signal.reason }), site));
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      let cancel: (() => void) | undefined;
-      let done = false;
-      const onAbort = (): void => stop(new AbortError(undefined, { cause: signal?.reason }));
-      const finish = (error?: unknown): void => {
-        if (done) return;
-        done = true;
-        this.#threads.delete(stop);
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (error === undefined) resolve();
-        else reject(withStack(error, site));
-      };
-      const stop = (error: unknown): void => {
-        if (done) return;
-        cancel?.();
-        finish(error);
-      };
-      if (timeout !== undefined) timer = setTimeout(() => stop(new TimeoutError(timeout, what)), timeout);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#threads.add(stop);
-      cancel = start(finish);
-    });
+    }, this.#stops);
   }
 
   #eventfdWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: { stack?: string }): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const { signal, timeout } = limits;
-      if (signal?.aborted) {
-        reject(withStack(new AbortError(undefined, { cause: signal.reason }), site));
-        return;
-      }
+    return limitedWait<void>(limits, site, `syncobj point ${point}`, (finish) => {
       const efd = (this.#eventfd ??= EventFd.create());
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => entry.settle(new AbortError(undefined, { cause: signal?.reason }));
-      const entry: Pending = {
-        handle,
-        point,
-        available,
-        settle: (error) => {
-          if (!this.#pending.delete(entry)) return;
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (this.#pending.size === 0) this.#listening?.abort();
-          if (error === undefined) resolve();
-          else reject(withStack(error, site));
-        },
-      };
       const rc = native.syncobjEventfd(this.#deviceFd(), handle, point, efd.fd, available ? WAIT_AVAILABLE : 0);
       if (rc < 0) {
-        reject(withStack(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_EVENTFD', context: this.#label }), site));
-        return;
+        finish(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_EVENTFD', context: this.#label }));
+        return () => undefined;
       }
-      if (timeout !== undefined) timer = setTimeout(() => entry.settle(new TimeoutError(timeout, `syncobj point ${point}`)), timeout);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const entry: Pending = { handle, point, available, settle: finish };
       this.#pending.add(entry);
       this.#listen(efd);
-    });
+      return () => this.#drop(entry);
+    }, this.#stops);
+  }
+
+  /** Forgets a settled or cancelled eventfd wait; the listening loop ends with the last one. */
+  #drop(entry: Pending): void {
+    this.#pending.delete(entry);
+    if (this.#pending.size === 0) this.#listening?.abort();
   }
 
   /** Rejects every pending wait of every strategy and releases the eventfd. */
   close(reason: Error): void {
-    for (const entry of [...this.#pending]) entry.settle(reason);
-    for (const stop of [...this.#threads]) stop(reason);
+    for (const stop of [...this.#stops]) stop(reason);
     for (const file of [...this.#files]) file.close();
     this.#listening?.abort();
     this.#eventfd?.close();
@@ -271,6 +212,7 @@ export class SyncobjWaits {
     for (const entry of [...this.#pending]) {
       const rc = pollPoint(fd, entry.handle, entry.point, entry.available);
       if (rc === ETIME) continue;
+      this.#drop(entry);
       if (rc < 0) {
         entry.settle(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', context: this.#label }));
         continue;

@@ -5,20 +5,20 @@
  * @module
  */
 import { assertOneOf, flag, options, toU64 } from '../args.js';
-import { ClosedError, FeatureError, KernelError } from '../errors.js';
+import { EOPNOTSUPP, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
-import { type WaitLimits, checkWaitLimits } from '../fd-watcher.js';
+import { type WaitLimits, checkWaitLimits } from '../wait-limits.js';
 import { native } from '../native.js';
 import { SyncFile } from '../sync-file.js';
 import type { DrmDevice } from './device.js';
+import { DeviceHandle } from './device-handle.js';
 import { EXPORT_SYNC_FILE, type SyncobjWaitStrategy, TIMELINE } from './syncobj-waits.js';
 
 export type { SyncobjWaitStrategy } from './syncobj-waits.js';
 
 const IMPORT_SYNC_FILE = 1;
 const QUERY_LAST_SUBMITTED = 1;
-const EOPNOTSUPP = -95;
 
 export interface SyncobjWaitOptions extends WaitLimits {
   /** Resolve once the point has a fence (is submitted), not once it signals (WAIT_AVAILABLE). */
@@ -63,36 +63,10 @@ export function toPoint(value: unknown, name = 'point'): bigint {
  * vgem or vkms); timeline operations need DRIVER_SYNCOBJ_TIMELINE; `wait()`
  * needs DRM_IOCTL_SYNCOBJ_EVENTFD (6.6+). Render nodes suffice.
  */
-export class Syncobj implements Disposable {
-  readonly device: DrmDevice;
-  readonly handle: number;
-  #release: (() => void) | undefined;
-
+export class Syncobj extends DeviceHandle {
   /** @internal created by DrmDevice */
   constructor(device: DrmDevice, handle: number, release: () => void) {
-    this.device = device;
-    this.handle = handle;
-    this.#release = release;
-  }
-
-  get closed(): boolean {
-    return this.#release === undefined || this.device.closed;
-  }
-
-  /** Destroys the handle (DRM_IOCTL_SYNCOBJ_DESTROY). Calling it again does nothing. */
-  close(): void {
-    const release = this.#release;
-    this.#release = undefined;
-    if (release && !this.device.closed) release();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal the device went away and took the handle with it */
-  forget(): void {
-    this.#release = undefined;
+    super(device, handle, release, 'syncobj');
   }
 
   /**
@@ -100,12 +74,12 @@ export class Syncobj implements Disposable {
    * @throws {ClosedError} / {KernelError}
    */
   signal(): void {
-    this.#call(native.syncobjSignal(this.#fd(), Uint32Array.of(this.handle)), 'DRM_IOCTL_SYNCOBJ_SIGNAL');
+    this.#call(native.syncobjSignal(this.deviceFd(), Uint32Array.of(this.handle)), 'DRM_IOCTL_SYNCOBJ_SIGNAL');
   }
 
   /** Removes the fence, making the syncobj unsignalled (SYNCOBJ_RESET). */
   reset(): void {
-    this.#call(native.syncobjReset(this.#fd(), Uint32Array.of(this.handle)), 'DRM_IOCTL_SYNCOBJ_RESET');
+    this.#call(native.syncobjReset(this.deviceFd(), Uint32Array.of(this.handle)), 'DRM_IOCTL_SYNCOBJ_RESET');
   }
 
   /**
@@ -121,7 +95,7 @@ export class Syncobj implements Disposable {
     const last = this.query({ lastSubmitted: true });
     if (p <= last) throw new RangeError(`point ${p} does not advance the timeline (last submitted point is ${last})`);
     this.#call(
-      native.syncobjTimelineSignal(this.#fd(), Uint32Array.of(this.handle), BigUint64Array.of(p), 0),
+      native.syncobjTimelineSignal(this.deviceFd(), Uint32Array.of(this.handle), BigUint64Array.of(p), 0),
       'DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL',
     );
   }
@@ -135,7 +109,7 @@ export class Syncobj implements Disposable {
     const submitted = flag('options.lastSubmitted', options<{ lastSubmitted: boolean }>('options', opts).lastSubmitted, false);
     const points = new BigUint64Array(1);
     this.#call(
-      native.syncobjQuery(this.#fd(), Uint32Array.of(this.handle), points, submitted ? QUERY_LAST_SUBMITTED : 0),
+      native.syncobjQuery(this.deviceFd(), Uint32Array.of(this.handle), points, submitted ? QUERY_LAST_SUBMITTED : 0),
       'DRM_IOCTL_SYNCOBJ_QUERY',
     );
     return points[0]!;
@@ -155,9 +129,9 @@ export class Syncobj implements Disposable {
     const o = options<{ fromPoint: bigint; point: bigint }>('options', opts);
     const fromPoint = toPoint(o.fromPoint ?? 0n, 'options.fromPoint');
     const point = toPoint(o.point ?? 0n, 'options.point');
-    from.#fd();
+    from.deviceFd();
     this.#call(
-      native.syncobjTransfer(this.#fd(), from.handle, fromPoint, this.handle, point, 0),
+      native.syncobjTransfer(this.deviceFd(), from.handle, fromPoint, this.handle, point, 0),
       'DRM_IOCTL_SYNCOBJ_TRANSFER',
     );
   }
@@ -170,7 +144,7 @@ export class Syncobj implements Disposable {
   exportSyncFile(opts?: { point?: bigint | number }): SyncFile {
     const point = toPoint(options<{ point: bigint }>('options', opts).point ?? 0n, 'options.point');
     const fd = this.#call(
-      native.syncobjHandleToFd(this.#fd(), this.handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point),
+      native.syncobjHandleToFd(this.deviceFd(), this.handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point),
       'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD',
     );
     return SyncFile.adopt(fd);
@@ -186,7 +160,7 @@ export class Syncobj implements Disposable {
     if (!(syncFile instanceof SyncFile)) throw new TypeError('syncFile must be a SyncFile');
     const point = toPoint(options<{ point: bigint }>('options', opts).point ?? 0n, 'options.point');
     this.#call(
-      native.syncobjFdToHandle(this.#fd(), syncFile.fd, IMPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), this.handle, point),
+      native.syncobjFdToHandle(this.deviceFd(), syncFile.fd, IMPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), this.handle, point),
       'DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE',
     );
   }
@@ -196,7 +170,7 @@ export class Syncobj implements Disposable {
    * process (which imports it with `DrmDevice.importSyncobj`).
    */
   exportFd(): SyncobjFd {
-    return new SyncobjFd(this.#call(native.syncobjHandleToFd(this.#fd(), this.handle, 0, 0n), 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD'));
+    return new SyncobjFd(this.#call(native.syncobjHandleToFd(this.deviceFd(), this.handle, 0, 0n), 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD'));
   }
 
   /**
@@ -218,28 +192,16 @@ export class Syncobj implements Disposable {
       const limits = checkWaitLimits({ signal: o.signal, timeout: o.timeout });
       const strategy = o.strategy ?? 'auto';
       assertOneOf('options.strategy', strategy, ['auto', 'eventfd', 'sync_file', 'thread'] as const);
-      this.#fd();
+      this.deviceFd();
       return this.device.syncobjWaits().wait(this.handle, p, available, limits, site, strategy, () => this.device.hasSyncobjEventfd());
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #fd(): number {
-    if (this.closed) throw new ClosedError(`syncobj ${this.handle}`);
-    return this.device.fdForGem();
-  }
-
   #call(result: number, request: string): number {
-    if (result === EOPNOTSUPP) {
-      throw new FeatureError(result, request, `the '${this.device.driver}' driver lacks this syncobj support`, {
-        syscall: 'ioctl',
-        request,
-        path: this.device.path,
-      });
-    }
-    if (result < 0) throw new KernelError(result, { syscall: 'ioctl', request, path: this.device.path });
-    return result;
+    const requires = `the '${this.device.driver}' driver lacks this syncobj support`;
+    return checkFeature(result, { missing: EOPNOTSUPP, feature: request, requires }, { syscall: 'ioctl', request, path: this.device.path });
   }
 }
 

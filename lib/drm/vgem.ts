@@ -42,7 +42,7 @@ export class VgemFence {
         path: gem.device.path,
       });
     }
-    const id = check(native.vgemFenceAttach(gem.deviceFdForHandle(), gem.handle, write ? VGEM_FENCE_WRITE : 0), {
+    const id = check(native.vgemFenceAttach(gem.deviceFd(), gem.handle, write ? VGEM_FENCE_WRITE : 0), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_VGEM_FENCE_ATTACH',
       path: gem.device.path,
@@ -59,7 +59,7 @@ export class VgemFence {
    * @throws {KernelError} ETIMEDOUT if vgem already signalled it on its own; ENOENT if signalled before
    */
   signal(): void {
-    check(native.vgemFenceSignal(this.#gem.deviceFdForHandle(), this.id), {
+    check(native.vgemFenceSignal(this.#gem.deviceFd(), this.id), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_VGEM_FENCE_SIGNAL',
       path: this.#gem.device.path,

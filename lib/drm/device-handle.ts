@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The lifetime of a per-DRM-file handle (GEM object, syncobj).
+ * @module
+ * @internal
+ */
+import { ClosedError } from '../errors.js';
+import type { DrmDevice } from './device.js';
+
+/**
+ * A handle on one DrmDevice, released exactly once: by `close()`, or by the
+ * device itself when the device closes (the kernel drops every handle of a
+ * DRM file with it). Handles are not reference-counted by the kernel, so the
+ * device keeps one object per handle.
+ */
+export abstract class DeviceHandle implements Disposable {
+  readonly device: DrmDevice;
+  readonly handle: number;
+  readonly #label: string;
+  #release: (() => void) | undefined;
+
+  protected constructor(device: DrmDevice, handle: number, release: () => void, label: string) {
+    this.device = device;
+    this.handle = handle;
+    this.#release = release;
+    this.#label = label;
+  }
+
+  /** True once closed, or once its device is. */
+  get closed(): boolean {
+    return this.#release === undefined || this.device.closed;
+  }
+
+  /** Releases the handle. Calling it again does nothing. */
+  close(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    if (release && !this.device.closed) release();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** @internal the device went away and took the handle with it */
+  forget(): void {
+    this.#release = undefined;
+  }
+
+  /**
+   * @internal the device's fd, for ioctls on this handle
+   * @throws {ClosedError} the handle or its device is closed
+   */
+  deviceFd(): number {
+    if (this.closed) throw new ClosedError(`${this.#label} ${this.handle}`);
+    return this.device.fdForHandles();
+  }
+}
