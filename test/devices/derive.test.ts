@@ -103,9 +103,8 @@ describe('DmaBuf.derive (proposed DMA_BUF_IOCTL_DERIVE)', () => {
   it('the alias shares the fences: imported through one, exported through the other', async (ctx) => {
     need(ctx, supported, 'kernel without the DMA_BUF_IOCTL_DERIVE patch');
     using device = openVgem(ctx);
-    const { gem, buf } = vgemBuffer(device);
-    using _gem = gem;
-    using _buf = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     using heap = DmaHeap.open('system');
     using target = heap.allocate(4096);
     using alias = target.derive({ access: 'read' });

@@ -20,18 +20,16 @@ describe('DmaBuf readiness (poll)', () => {
 
   it('an idle buffer is readable and writable at once', async (ctx) => {
     using device = openVgem(ctx);
-    const { gem, buf } = vgemBuffer(device);
-    using _g = gem;
-    using _b = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     await buf.whenReadable();
     await buf.whenWritable();
   });
 
   it('a read fence blocks writers only', async (ctx) => {
     using device = openVgem(ctx);
-    const { gem, buf } = vgemBuffer(device);
-    using _g = gem;
-    using _b = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: false });
     const writable = buf.whenWritable();
     expect(await settledWithin(buf.whenReadable(), 2000)).toBe(true);
@@ -42,9 +40,8 @@ describe('DmaBuf readiness (poll)', () => {
 
   it('a write fence blocks readers and writers until signalled', async (ctx) => {
     using device = openVgem(ctx);
-    const { gem, buf } = vgemBuffer(device);
-    using _g = gem;
-    using _b = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: true });
     const readable = buf.whenReadable();
     const writable = buf.whenWritable();

@@ -31,9 +31,8 @@ describe('vgem fences, sync_file export/import and waits', () => {
     using device = openVgem(ctx);
     expect(device.driver).toBe('vgem');
     expect(device.version().major).toBeGreaterThanOrEqual(1);
-    const { gem, buf } = vgemBuffer(device);
-    using _gem = gem;
-    using _buf = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     expect(gem.size).toBe(64 * 64 * 4);
     expect(gem.pitch).toBe(64 * 4);
     expect(buf.size).toBe(gem.size);
@@ -43,9 +42,8 @@ describe('vgem fences, sync_file export/import and waits', () => {
 
   it('a sync_file exported from a fenced buffer is pending until vgem signals, then wait() resolves', async (ctx) => {
     using device = openVgem(ctx);
-    const { gem, buf } = vgemBuffer(device);
-    using _gem = gem;
-    using _buf = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: true });
     using sync = buf.exportSyncFile({ read: true });
     const info = sync.info();
@@ -67,9 +65,8 @@ describe('vgem fences, sync_file export/import and waits', () => {
 
   it('read fences block writers but not readers', async (ctx) => {
     using device = openVgem(ctx);
-    const { gem, buf } = vgemBuffer(device);
-    using _gem = gem;
-    using _buf = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: false });
     using forReaders = buf.exportSyncFile({ read: true, write: false });
     using forWriters = buf.exportSyncFile({ write: true });
@@ -102,9 +99,8 @@ describe('vgem fences, sync_file export/import and waits', () => {
   it('importSyncFile makes another buffer wait for the fence', async (ctx) => {
     using device = openVgem(ctx);
     need(ctx, has.systemHeap(), 'no system heap');
-    const { gem, buf } = vgemBuffer(device);
-    using _gem = gem;
-    using _buf = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     using heap = DmaHeap.open('system');
     using other = heap.allocate(4096);
     const fence = VgemFence.attach(gem, { write: true });
@@ -121,12 +117,8 @@ describe('vgem fences, sync_file export/import and waits', () => {
 
   it('merge() waits for both fences', async (ctx) => {
     using device = openVgem(ctx);
-    const a = vgemBuffer(device);
-    const b = vgemBuffer(device);
-    using _a = a.gem;
-    using _ab = a.buf;
-    using _b = b.gem;
-    using _bb = b.buf;
+    using a = vgemBuffer(device);
+    using b = vgemBuffer(device);
     const fa = VgemFence.attach(a.gem, { write: true });
     const fb = VgemFence.attach(b.gem, { write: true });
     using sa = a.buf.exportSyncFile();
@@ -143,9 +135,8 @@ describe('vgem fences, sync_file export/import and waits', () => {
 
   it('wait() honours timeout, AbortSignal and close()', async (ctx) => {
     using device = openVgem(ctx);
-    const { gem, buf } = vgemBuffer(device);
-    using _gem = gem;
-    using _buf = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: true });
     try {
       using sync = buf.exportSyncFile();
@@ -166,9 +157,8 @@ describe('vgem fences, sync_file export/import and waits', () => {
 
   it('1,000 pending waits do not stall fs.promises, and all settle once signalled', async (ctx) => {
     using device = openVgem(ctx);
-    const { gem, buf } = vgemBuffer(device);
-    using _gem = gem;
-    using _buf = buf;
+    using pair = vgemBuffer(device);
+    const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: true });
     const files = Array.from({ length: 1000 }, () => buf.exportSyncFile());
     try {

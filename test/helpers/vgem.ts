@@ -14,8 +14,16 @@ export function openVgem(ctx: TestContext): DrmDevice {
   return DrmDevice.openByDriver('vgem');
 }
 
-/** A 64x64x32bpp dumb BO (16 KiB) and its dma-buf. */
-export function vgemBuffer(device: DrmDevice): { gem: GemBuffer; buf: DmaBuf } {
+/** A 64x64x32bpp dumb BO (16 KiB) and its dma-buf; disposing it closes both. */
+export function vgemBuffer(device: DrmDevice): { gem: GemBuffer; buf: DmaBuf } & Disposable {
   const gem = device.createDumb({ width: 64, height: 64, bpp: 32 });
-  return { gem, buf: gem.exportDmaBuf() };
+  const buf = gem.exportDmaBuf();
+  return {
+    gem,
+    buf,
+    [Symbol.dispose]() {
+      buf.close();
+      gem.close();
+    },
+  };
 }
