@@ -18,7 +18,8 @@
         "native/unix_socket.cc",
         "native/syncobj.cc",
         "native/sw_sync.cc",
-        "native/syncobj_thread_wait.cc"
+        "native/syncobj_thread_wait.cc",
+        "native/vfio.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -15,7 +15,7 @@ import {
   openMode,
 } from './constants.js';
 import { CpuAccess, type CpuAccessMode } from './cpu-access.js';
-import { ENOTTY, check, checkFeature } from './errors.js';
+import { EINVAL, ENOTTY, FeatureError, KernelError, check, checkFeature } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
 import { READABLE, WRITABLE } from './fd-watcher.js';
@@ -111,6 +111,7 @@ export class DmaBuf extends FdResource {
    * support mmap (the system and CMA heaps, udmabuf, most DRM drivers do).
    * @throws {TypeError} / {RangeError} malformed options
    * @throws {ClosedError} after close()
+   * @throws {FeatureError} a VFIO dma-buf on a kernel without the proposed VFIO dma-buf mmap
    * @throws {KernelError} from mmap: EINVAL beyond the buffer or unsupported by the exporter, EACCES beyond the fd's access
    */
   map(opts?: MapOptions): Mapping {
@@ -122,7 +123,22 @@ export class DmaBuf extends FdResource {
     const fd = this.open();
     const length = o.length ?? Math.max(this.size - offset, 0);
     assertSize('options.length', length, { min: 1 });
-    return new Mapping(fd, offset, length, access);
+    try {
+      return new Mapping(fd, offset, length, access);
+    } catch (error) {
+      throw this.#explainMapFailure(error);
+    }
+  }
+
+  /**
+   * Merged kernels give VFIO's dma-bufs no mmap at all (EINVAL, the answer
+   * for an exporter without mmap); CPU mapping of them is a proposed
+   * extension, so that refusal is a FeatureError rather than a bad argument.
+   */
+  #explainMapFailure(error: unknown): unknown {
+    if (!(error instanceof KernelError) || error.errno !== EINVAL) return error;
+    if (readDmaBufFdInfo('self', this.fd).exporter !== 'vfio_pci_core') return error;
+    return new FeatureError(EINVAL, 'mmap of a VFIO dma-buf', VFIO_MMAP_PROPOSED, { syscall: 'mmap', context: 'mapping a dma-buf' });
   }
 
   /**
@@ -237,6 +253,9 @@ export class DmaBuf extends FdResource {
     return checkFeature(result, { missing: ENOTTY, feature: request, requires }, { syscall: 'ioctl', request });
   }
 }
+
+const VFIO_MMAP_PROPOSED =
+  'a proposed interface (VFIO dma-buf series, v3, June 2026), not in mainline Linux; needs a kernel carrying that series';
 
 const requirement: Record<string, string> = {
   DMA_BUF_IOCTL_EXPORT_SYNC_FILE: 'needs Linux 6.0+',

@@ -76,6 +76,23 @@ export class FeatureError extends KernelError {
   }
 }
 
+/**
+ * The kernel refused an open or a sysfs write for lack of a privilege.
+ * `code` stays the kernel's (`'EACCES'` or `'EPERM'`); `privilege` says
+ * which one was missing: `'root'` (sysfs writes), `'node-access'` (read-write
+ * access to a device node such as /dev/vfio/12: root, or ownership through
+ * a udev rule) or `'CAP_SYS_RAWIO'` (VFIO's no-IOMMU mode).
+ */
+export class PrivilegeError extends KernelError {
+  override name = 'PrivilegeError';
+  readonly privilege: 'root' | 'node-access' | 'CAP_SYS_RAWIO';
+
+  constructor(errno: number, privilege: PrivilegeError['privilege'], needs: string, details: KernelErrorDetails) {
+    super(errno, { ...details, context: details.context ? `${details.context}: ${needs}` : needs });
+    this.privilege = privilege;
+  }
+}
+
 /** A method was called on an object after its `close()`. */
 export class ClosedError extends Error {
   override name = 'ClosedError';
@@ -124,6 +141,11 @@ export class TimeoutError extends Error {
 /** The errnos by which a kernel or driver says it lacks an interface. */
 export const ENOTTY = -25;
 export const EOPNOTSUPP = -95;
+export const EACCES = -13;
+export const EPERM = -1;
+export const ENOENT = -2;
+export const ENODEV = -19;
+export const EINVAL = -22;
 
 /** What `checkFeature` reports when the kernel answers with the `missing` errno. */
 export interface MissingFeature {

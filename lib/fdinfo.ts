@@ -14,7 +14,7 @@ export interface DmaBufFdInfo {
   size: number;
   /** References to the buffer's file (fds, mappings, importers). */
   count: number;
-  /** The exporter: `'system'`, `'udmabuf'`, `'drm'`, `'vfio-pci'`, a driver name… */
+  /** The exporter: `'system'`, `'udmabuf'`, `'drm'`, `'vfio_pci_core'` (VFIO), a driver name… */
   exporter: string;
   /** The name set with setName(), or `''`. */
   name: string;

@@ -58,6 +58,18 @@ export interface RawReceived {
   fdsTruncated: boolean;
 }
 
+export interface RawVfioDeviceInfo {
+  flags: number;
+  numRegions: number;
+  numIrqs: number;
+}
+
+export interface RawVfioRegionInfo {
+  flags: number;
+  size: number;
+  offset: number;
+}
+
 export interface NativeBinding {
   // dma-buf (native/dma_buf.cc)
   dmaBufSync(fd: number, flags: number): Errno;
@@ -132,6 +144,22 @@ export interface NativeBinding {
   // sw_sync (native/sw_sync.cc)
   swSyncCreateFence(timelineFd: number, value: number, name: string): Errno;
   swSyncInc(timelineFd: number, count: number): Errno;
+  // VFIO and iommufd (native/vfio.cc); ranges: [offset, length] pairs; probe ops: 1<<16 GET, 1<<17 SET
+  vfioGetApiVersion(containerFd: number): Errno;
+  vfioCheckExtension(containerFd: number, extension: number): Errno;
+  vfioSetIommu(containerFd: number, type: number): Errno;
+  vfioGroupGetStatus(groupFd: number): Errno;
+  vfioGroupSetContainer(groupFd: number, containerFd: number): Errno;
+  vfioGroupGetDeviceFd(groupFd: number, name: string): Errno;
+  vfioDeviceGetInfo(deviceFd: number): RawVfioDeviceInfo | Errno;
+  vfioDeviceGetRegionInfo(deviceFd: number, index: number): RawVfioRegionInfo | Errno;
+  vfioDeviceFeatureProbe(deviceFd: number, feature: number, ops: number): Errno;
+  vfioExportDmaBuf(deviceFd: number, regionIndex: number, openFlags: number, ranges: Float64Array): Errno;
+  vfioRevokeDmaBuf(deviceFd: number, dmaBufFd: number): Errno;
+  vfioSetDmaBufMemattr(deviceFd: number, dmaBufFd: number, memattr: number): Errno;
+  vfioDeviceBindIommufd(deviceFd: number, iommufd: number): Errno;
+  iommuIoasAlloc(iommufd: number): Errno;
+  vfioDeviceAttachIommufdPt(deviceFd: number, ptId: number): Errno;
   // readiness (native/poller.cc)
   pollNow(fd: number, events: number): Errno;
   pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;

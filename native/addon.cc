@@ -21,6 +21,7 @@ void InitUnixSocket(Napi::Env env, Napi::Object exports);
 void InitSyncobj(Napi::Env env, Napi::Object exports);
 void InitSwSync(Napi::Env env, Napi::Object exports);
 void InitSyncobjThreadWait(Napi::Env env, Napi::Object exports);
+void InitVfio(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -37,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSyncobj(env, exports);
   InitSwSync(env, exports);
   InitSyncobjThreadWait(env, exports);
+  InitVfio(env, exports);
   Poller::Init(env, exports);
   return exports;
 }

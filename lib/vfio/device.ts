@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/**
+ * A VFIO PCI device: its regions, and BAR ranges handed out as dma-bufs
+ * (VFIO_DEVICE_FEATURE_DMA_BUF), with the proposed revoke and memory
+ * attribute features.
+ * @module
+ */
+import { assertInt, assertInstance, assertOneOf, flag, options } from '../args.js';
+import { type Access, O_CLOEXEC, accessModes, openMode } from '../constants.js';
+import { DmaBuf } from '../dma-buf.js';
+import { EINVAL, ENODEV, ENOTTY, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
+import { FdResource } from '../fd-resource.js';
+import { type RawVfioRegionInfo, native } from '../native.js';
+import { type OpenedDevice, type VfioPath, openViaCdev, openViaGroup } from './open.js';
+import { type PciDeviceInfo, readPciDevice } from './pci-sysfs.js';
+import { type BarRange, packRanges } from './ranges.js';
+
+const FEATURE_GET = 1 << 16;
+const FEATURE_SET = 1 << 17;
+const FEATURE_DMA_BUF = 11;
+const FEATURE_DMA_BUF_REVOKE = 13;
+const FEATURE_DMA_BUF_MEMATTR = 14;
+/** BAR0..BAR5 are regions 0..5 on vfio-pci; 6 is the ROM, 7 config space, 8 VGA. */
+const PCI_BAR_COUNT = 6;
+
+const PROPOSED = 'a proposed interface (VFIO dma-buf series, v3, June 2026), not in mainline Linux; needs a kernel carrying that series';
+
+/** VFIO_REGION_INFO_FLAG_* as booleans, with the region's size. */
+export interface VfioRegion {
+  index: number;
+  /** Bytes; 0 for a BAR the device does not implement. */
+  size: number;
+  /** Offset of the region in the device fd, for pread/pwrite/mmap of the fd itself. */
+  offset: number;
+  readable: boolean;
+  writable: boolean;
+  /** The region can be mmap()ed through the device fd. */
+  mappable: boolean;
+  /** Raw VFIO_REGION_INFO_FLAG_* bits. */
+  flags: number;
+}
+
+/** What the device's driver supports, from VFIO_DEVICE_FEATURE_PROBE. */
+export interface VfioFeatures {
+  /** BAR ranges as dma-bufs (Linux 6.19+, CONFIG_VFIO_PCI_DMABUF). */
+  dmaBuf: boolean;
+  /** PROPOSED: permanent revocation of an exported dma-buf. */
+  dmaBufRevoke: boolean;
+  /** PROPOSED: write-combining CPU mappings of an exported dma-buf. */
+  dmaBufMemAttr: boolean;
+}
+
+export interface VfioOpenOptions {
+  /**
+   * `'group'`: /dev/vfio/vfio + the IOMMU group (type1, or no-IOMMU);
+   * `'cdev'`: /dev/vfio/devices/vfioN bound to iommufd (Linux 6.6+, IOMMU only);
+   * `'auto'` (default): cdev when the device has one, else group.
+   */
+  via?: VfioPath | 'auto';
+}
+
+export interface ExportDmaBufOptions {
+  /** The dma-buf fd's access: `'readwrite'` (default), `'read'` or `'write'`. */
+  access?: Access;
+  /** Close the dma-buf on exec (default true). */
+  cloexec?: boolean;
+}
+
+/** The proposed DMA_BUF_MEMATTR values: uncached (the default) and write-combining. */
+export type VfioMemAttr = 'nc' | 'wc';
+const memAttrs: readonly VfioMemAttr[] = ['nc', 'wc'];
+
+/**
+ * An open VFIO PCI device. Get one with `VfioDevice.open(address)` after
+ * binding the device to vfio-pci (`bindToVfioPci`). Owns one fd; the
+ * group/container or iommufd it was opened through live as long as it does.
+ *
+ * Closing the device (its last fd) revokes every dma-buf it exported:
+ * importers lose access, the dma-buf fds stay open but dead.
+ */
+export class VfioDevice extends FdResource {
+  /** The device's full PCI address. */
+  readonly address: string;
+  /** How it was opened: `'group'` or `'cdev'`. */
+  readonly via: VfioPath;
+  /** The IOMMU model: `'type1v2'`, `'type1'`, `'noiommu'` or `'iommufd'`. */
+  readonly iommu: string;
+  /** True in VFIO's no-IOMMU mode: the device is not isolated. */
+  readonly noIommu: boolean;
+  /** The IOMMU group number (sysfs iommu_group). */
+  readonly iommuGroup: number;
+  #features: VfioFeatures | undefined;
+
+  private constructor(opened: OpenedDevice, pci: PciDeviceInfo) {
+    super(opened.fd, `VFIO device ${pci.address}`);
+    this.address = pci.address;
+    this.via = opened.via;
+    this.iommu = opened.iommu;
+    this.noIommu = opened.noIommu;
+    this.iommuGroup = pci.iommuGroup ?? -1;
+  }
+
+  /**
+   * Opens a PCI device bound to vfio-pci.
+   *
+   * Needs: CONFIG_VFIO + CONFIG_VFIO_PCI; for `'group'`, read-write access to
+   * /dev/vfio/<group> (root or ownership) and, in no-IOMMU mode,
+   * CAP_SYS_RAWIO; for `'cdev'`, CONFIG_VFIO_DEVICE_CDEV + CONFIG_IOMMUFD
+   * (Linux 6.6+), an IOMMU, and access to /dev/vfio/devices/vfioN and /dev/iommu.
+   * @param address `'0000:00:04.0'` (the domain may be left out)
+   * @throws {TypeError} malformed address or options
+   * @throws {KernelError} ENODEV: no such device, or it is not bound to vfio-pci; EBUSY: already open elsewhere; EPERM: the IOMMU group is not viable (the message lists the devices to unbind)
+   * @throws {PrivilegeError} which privilege is missing: `'node-access'`, `'CAP_SYS_RAWIO'`
+   * @throws {FeatureError} no VFIO in the kernel, no cdev for this device, or no type1 IOMMU
+   */
+  static open(address: string, opts?: VfioOpenOptions): VfioDevice {
+    const o = options<VfioOpenOptions>('options', opts);
+    const via = o.via ?? 'auto';
+    assertOneOf('options.via', via, ['auto', 'group', 'cdev'] as const);
+    const pci = readPciDevice(address);
+    if (pci.driver !== 'vfio-pci') {
+      throw new KernelError(ENODEV, {
+        syscall: 'open',
+        context: `${pci.address} is bound to ${pci.driver ?? 'no driver'}, not vfio-pci; bind it first (bindToVfioPci)`,
+      });
+    }
+    const useCdev = via === 'cdev' || (via === 'auto' && pci.vfioCdev !== undefined);
+    const opened = useCdev ? openViaCdev(pci) : openViaGroup(pci);
+    return new VfioDevice(opened, readPciDevice(pci.address));
+  }
+
+  /**
+   * VFIO_DEVICE_GET_INFO: the number of regions and IRQ types, and flags
+   * (bit 1 = PCI device, bit 0 = supports reset).
+   * @throws {ClosedError} after close()
+   */
+  get info(): { flags: number; numRegions: number; numIrqs: number } {
+    return check(native.vfioDeviceGetInfo(this.open()), { syscall: 'ioctl', request: 'VFIO_DEVICE_GET_INFO' });
+  }
+
+  /**
+   * One region's info (VFIO_DEVICE_GET_REGION_INFO). Regions 0-5 are the BARs.
+   * @throws {RangeError} index is not below info.numRegions
+   * @throws {ClosedError} after close()
+   */
+  region(index: number): VfioRegion {
+    const count = this.info.numRegions;
+    assertInt('index', index, 0, 0xffffffff);
+    if (index >= count) {
+      throw Object.assign(new RangeError(`region ${index} does not exist: ${this.address} has ${count} regions (0..${count - 1})`), {
+        code: 'ERR_OUT_OF_RANGE',
+      });
+    }
+    const raw = native.vfioDeviceGetRegionInfo(this.open(), index);
+    if (raw === EINVAL) {
+      // vfio-pci answers EINVAL for a fixed region the device lacks (VGA on a non-VGA device).
+      throw Object.assign(new RangeError(`region ${index} is not present on ${this.address}`), { code: 'ERR_OUT_OF_RANGE' });
+    }
+    return this.#region(index, check(raw, { syscall: 'ioctl', request: 'VFIO_DEVICE_GET_REGION_INFO' }));
+  }
+
+  #region(index: number, raw: RawVfioRegionInfo): VfioRegion {
+    return {
+      index,
+      size: raw.size,
+      offset: raw.offset,
+      readable: (raw.flags & 1) !== 0,
+      writable: (raw.flags & 2) !== 0,
+      mappable: (raw.flags & 4) !== 0,
+      flags: raw.flags,
+    };
+  }
+
+  /** Every region the device has, in index order (absent ones, such as VGA, left out). @throws {ClosedError} after close() */
+  regions(): VfioRegion[] {
+    const fd = this.open();
+    const found: VfioRegion[] = [];
+    for (let i = 0; i < this.info.numRegions; i++) {
+      const raw = native.vfioDeviceGetRegionInfo(fd, i);
+      if (raw !== EINVAL) found.push(this.#region(i, check(raw, { syscall: 'ioctl', request: 'VFIO_DEVICE_GET_REGION_INFO' })));
+    }
+    return found;
+  }
+
+  /**
+   * Which dma-buf features the device's driver has (VFIO_DEVICE_FEATURE_PROBE),
+   * probed once and remembered. A kernel without a feature answers the
+   * probe with an error, reported here as `false`.
+   * @throws {ClosedError} after close()
+   */
+  get features(): VfioFeatures {
+    if (!this.#features) {
+      const fd = this.open();
+      const probe = (feature: number, op: number): boolean => native.vfioDeviceFeatureProbe(fd, feature, op) === 0;
+      this.#features = {
+        dmaBuf: probe(FEATURE_DMA_BUF, FEATURE_GET),
+        dmaBufRevoke: probe(FEATURE_DMA_BUF_REVOKE, FEATURE_SET),
+        dmaBufMemAttr: probe(FEATURE_DMA_BUF_MEMATTR, FEATURE_SET),
+      };
+    }
+    return this.#features;
+  }
+
+  /**
+   * Exports BAR ranges as one dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF), the
+   * ranges concatenated in the order given; its size is their sum. Hand it
+   * to an importer (a GPU, RDMA NIC, another process) instead of the device fd.
+   *
+   * Needs Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF and PCI P2PDMA support for
+   * the BAR. The buffer is for device DMA (peer-to-peer); CPU mmap of it is
+   * a proposed extension (see `DmaBuf.map`).
+   * @param bar BAR number, 0..5
+   * @param ranges one or more `{ offset, length }`, page aligned, inside the BAR, not overlapping
+   * @throws {TypeError} malformed arguments
+   * @throws {RangeError} code ERR_OUT_OF_RANGE: BAR beyond the device's regions or not implemented (size 0); empty ranges; a range unaligned, empty, outside the BAR, or overlapping another
+   * @throws {FeatureError} the kernel or driver cannot export dma-bufs (ENOTTY / EOPNOTSUPP)
+   * @throws {KernelError} ENODEV: the BAR is not MMIO or not claimed; EINVAL: no P2PDMA provider for it
+   * @throws {ClosedError} after close()
+   */
+  exportDmaBuf(bar: number, ranges: readonly BarRange[], opts?: ExportDmaBufOptions): DmaBuf {
+    assertInt('bar', bar, 0, 0xffffffff);
+    const o = options<ExportDmaBufOptions>('options', opts);
+    const access = o.access ?? 'readwrite';
+    assertOneOf('options.access', access, accessModes);
+    const cloexec = flag('options.cloexec', o.cloexec, true);
+    const count = Math.min(this.info.numRegions, PCI_BAR_COUNT);
+    if (bar >= count) {
+      throw Object.assign(new RangeError(`bar must be a BAR number below ${count} (${this.address} has regions 0..${this.info.numRegions - 1}, BARs 0..5), received ${bar}`), {
+        code: 'ERR_OUT_OF_RANGE',
+      });
+    }
+    const region = this.region(bar);
+    if (region.size === 0) {
+      throw Object.assign(new RangeError(`BAR ${bar} of ${this.address} is not implemented (size 0)`), { code: 'ERR_OUT_OF_RANGE' });
+    }
+    const { pairs } = packRanges(ranges, bar, region.size);
+    const result = native.vfioExportDmaBuf(this.open(), bar, openMode(access) | (cloexec ? O_CLOEXEC : 0), pairs);
+    const details = { syscall: 'ioctl', request: 'VFIO_DEVICE_FEATURE_DMA_BUF', context: `exporting BAR ${bar} of ${this.address}` };
+    if (result === EOPNOTSUPP) {
+      throw new FeatureError(result, 'VFIO_DEVICE_FEATURE_DMA_BUF', 'the device\'s VFIO driver cannot export dma-bufs', details);
+    }
+    return new DmaBuf(checkFeature(result, { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF', requires: 'needs Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF' }, details));
+  }
+
+  /**
+   * PROPOSED (VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE, feature 13): revokes a
+   * dma-buf this device exported, permanently and for every holder: device
+   * mappings are torn down, CPU mappings fault, and no new mapping or import
+   * succeeds. The fds stay open. Revoking twice fails with EBADFD.
+   * @throws {TypeError} dmaBuf is not a DmaBuf
+   * @throws {KernelError} ENODEV: the dma-buf was not exported by this device; EBADFD: already revoked
+   * @throws {FeatureError} the kernel lacks the proposed feature (ENOTTY)
+   * @throws {ClosedError} this device or the dma-buf is closed
+   */
+  revoke(dmaBuf: DmaBuf): void {
+    const fd = this.#ownDmaBuf(dmaBuf, 'revoke');
+    checkFeature(
+      native.vfioRevokeDmaBuf(this.open(), fd),
+      { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE', requires: PROPOSED },
+      { syscall: 'ioctl', request: 'VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE' },
+    );
+  }
+
+  /**
+   * PROPOSED (VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR, feature 14): the memory
+   * type of later CPU mappings of a dma-buf this device exported: `'nc'`
+   * uncached (the default) or `'wc'` write-combining. Existing mappings keep
+   * theirs.
+   * @throws {TypeError} dmaBuf is not a DmaBuf, or attr is not 'nc' | 'wc'
+   * @throws {KernelError} ENODEV: not exported by this device; ENOENT: the kernel does not know the attribute
+   * @throws {FeatureError} the kernel lacks the proposed feature (ENOTTY)
+   * @throws {ClosedError} this device or the dma-buf is closed
+   */
+  setMemAttr(dmaBuf: DmaBuf, attr: VfioMemAttr): void {
+    assertOneOf('attr', attr, memAttrs);
+    const fd = this.#ownDmaBuf(dmaBuf, 'setMemAttr');
+    checkFeature(
+      native.vfioSetDmaBufMemattr(this.open(), fd, attr === 'wc' ? 1 : 0),
+      { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR', requires: PROPOSED },
+      { syscall: 'ioctl', request: 'VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR' },
+    );
+  }
+
+  /**
+   * The dma-buf's fd after checking it came from vfio-pci at all: a buffer
+   * from a heap or a GPU is refused here with the kernel's own answer
+   * (ENODEV), before any feature check. Only the kernel can tell this device
+   * from another vfio-pci device.
+   */
+  #ownDmaBuf(dmaBuf: DmaBuf, what: string): number {
+    assertInstance('dmaBuf', dmaBuf, DmaBuf);
+    const fd = dmaBuf.fd;
+    const exporter = dmaBuf.fdinfo.exporter;
+    if (!isVfioExporter(exporter)) {
+      throw new KernelError(ENODEV, {
+        syscall: 'ioctl',
+        context: `${what}: the dma-buf was exported by '${exporter}', not by VFIO device ${this.address}`,
+      });
+    }
+    return fd;
+  }
+}
+
+/** fdinfo's exp_name for VFIO PCI dma-bufs: the exporting module, vfio_pci_core (variant drivers share it). */
+export function isVfioExporter(exporter: string): boolean {
+  return exporter === 'vfio_pci_core';
+}
