@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // VFIO against the rig's edu device in no-IOMMU mode: bind, open, regions,
 // BAR ranges as dma-bufs, and every way of getting them wrong.
-import { closeSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, statSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -213,4 +214,36 @@ describe('VFIO (edu, no-IOMMU)', () => {
     using again = VfioDevice.open(addr);
     expect(again.region(0).size).toBe(EDU_BAR0_SIZE);
   });
+
+  it('names the missing privilege: root for sysfs, node access for the group, CAP_SYS_RAWIO for no-IOMMU', (ctx) => {
+    const addr = edu(ctx);
+    need(ctx, process.getuid?.() === 0, 'needs root to drop privileges in a child');
+    binding!.restore();
+    expect(asNobody('bind', addr)).toMatchObject({ name: 'PrivilegeError', code: 'EACCES', privilege: 'root' });
+    binding = bindToVfioPci(addr);
+    const group = `/dev/vfio/noiommu-${readPciDevice(addr).iommuGroup}`;
+    const denied = asNobody('open', addr);
+    expect(denied).toMatchObject({ name: 'PrivilegeError', code: 'EACCES', privilege: 'node-access' });
+    expect(denied.message).toContain(group);
+    const mode = statSync(group).mode & 0o777;
+    chmodSync(group, 0o666);
+    try {
+      expect(asNobody('open', addr)).toMatchObject({ name: 'PrivilegeError', code: 'EPERM', privilege: 'CAP_SYS_RAWIO' });
+    } finally {
+      chmodSync(group, mode);
+    }
+  });
 });
+
+/** Runs `bindToVfioPci` or `VfioDevice.open` as uid/gid 65534 and returns the error it threw. */
+function asNobody(what: 'bind' | 'open', address: string): { name: string; code: string; privilege?: string; message: string } {
+  const entry = new URL('../../dist/esm/index.js', import.meta.url).href;
+  const call = what === 'bind' ? `m.bindToVfioPci(${JSON.stringify(address)})` : `m.VfioDevice.open(${JSON.stringify(address)})`;
+  const script = `
+    const m = await import(${JSON.stringify(entry)});
+    try { ${call}; console.log(JSON.stringify({ name: 'none' })); }
+    catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, privilege: e.privilege, message: e.message })); }`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });
+  expect(child.stderr).toBe('');
+  return JSON.parse(child.stdout);
+}
