@@ -49,6 +49,9 @@ export interface DeriveOptions {
  * driver (`GemBuffer.exportDmaBuf`), udmabuf, VFIO, or another process.
  */
 export class DmaBuf extends FdResource {
+  /** Mappings made by map(), weakly: a mapping's owner decides its lifetime. */
+  readonly #mappings = new Set<WeakRef<Mapping>>();
+
   /** @internal use DmaBuf.fromFd */
   constructor(fd: number) {
     super(fd, 'dma-buf');
@@ -123,11 +126,24 @@ export class DmaBuf extends FdResource {
     const fd = this.open();
     const length = o.length ?? Math.max(this.size - offset, 0);
     assertSize('options.length', length, { min: 1 });
+    let mapping: Mapping;
     try {
-      return new Mapping(fd, offset, length, access);
+      mapping = new Mapping(fd, offset, length, access);
     } catch (error) {
       throw this.#explainMapFailure(error);
     }
+    this.#mappings.add(new WeakRef(mapping));
+    return mapping;
+  }
+
+  /**
+   * @internal Unmaps every live mapping made through this object, detaching
+   * their ArrayBuffers: used before the exporter revokes the buffer, after
+   * which touching the old memory would kill the process with SIGBUS.
+   */
+  unmapAll(): void {
+    for (const ref of this.#mappings) ref.deref()?.unmap();
+    this.#mappings.clear();
   }
 
   /**

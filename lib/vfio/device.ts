@@ -90,6 +90,8 @@ export class VfioDevice extends FdResource {
   /** The IOMMU group number (sysfs iommu_group). */
   readonly iommuGroup: number;
   #features: VfioFeatures | undefined;
+  /** Buffers exported here, weakly, to unmap before the kernel revokes them. */
+  readonly #exported = new Set<WeakRef<DmaBuf>>();
 
   private constructor(opened: OpenedDevice, pci: PciDeviceInfo) {
     super(opened.fd, `VFIO device ${pci.address}`);
@@ -239,7 +241,22 @@ export class VfioDevice extends FdResource {
     if (result === EOPNOTSUPP) {
       throw new FeatureError(result, 'VFIO_DEVICE_FEATURE_DMA_BUF', 'the device\'s VFIO driver cannot export dma-bufs', details);
     }
-    return new DmaBuf(checkFeature(result, { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF', requires: 'needs Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF' }, details));
+    const buf = new DmaBuf(checkFeature(result, { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF', requires: 'needs Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF' }, details));
+    this.#exported.add(new WeakRef(buf));
+    return buf;
+  }
+
+  /**
+   * Closes the device. The kernel revokes every dma-buf the device exported
+   * when its last fd closes, so first this unmaps the CPU mappings made
+   * through those DmaBuf objects: their ArrayBuffers detach instead of
+   * faulting with SIGBUS. Idempotent.
+   */
+  override close(): void {
+    if (this.closed) return;
+    for (const ref of this.#exported) ref.deref()?.unmapAll();
+    this.#exported.clear();
+    super.close();
   }
 
   /**
@@ -247,6 +264,9 @@ export class VfioDevice extends FdResource {
    * dma-buf this device exported, permanently and for every holder: device
    * mappings are torn down, CPU mappings fault, and no new mapping or import
    * succeeds. The fds stay open. Revoking twice fails with EBADFD.
+   * Mappings made through `dmaBuf` in this process are unmapped first (their
+   * ArrayBuffers detach); any other mapping of the buffer, here or in another
+   * process, gets SIGBUS on its next access, as the kernel intends.
    * @throws {TypeError} dmaBuf is not a DmaBuf
    * @throws {KernelError} ENODEV: the dma-buf was not exported by this device; EBADFD: already revoked
    * @throws {FeatureError} the kernel lacks the proposed feature (ENOTTY)
@@ -254,6 +274,7 @@ export class VfioDevice extends FdResource {
    */
   revoke(dmaBuf: DmaBuf): void {
     const fd = this.#ownDmaBuf(dmaBuf, 'revoke');
+    if (this.features.dmaBufRevoke) dmaBuf.unmapAll();
     checkFeature(
       native.vfioRevokeDmaBuf(this.open(), fd),
       { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE', requires: PROPOSED },

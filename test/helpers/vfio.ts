@@ -3,20 +3,48 @@
 // BAR 0 = 1 MiB of MMIO; register 0x00 reads 0x010000ed).
 import type { TestContext } from 'vitest';
 
-import { type PciDeviceInfo, listPciDevices } from '../../lib/index.js';
+import { type PciDeviceInfo, type VfioPciBinding, bindToVfioPci, listPciDevices } from '../../lib/index.js';
 import { need } from './env.js';
 
 export const EDU = { vendor: 0x1234, device: 0x11e8 } as const;
 export const EDU_BAR0_SIZE = 1 << 20;
 
-/** The first edu device, or a skip (a failure in the VM rig). */
-export function findEdu(ctx: TestContext): PciDeviceInfo {
+/**
+ * The `index`th edu device (in address order), or a skip (a failure in the
+ * VM rig). The rig attaches two; each VFIO test file uses its own, because
+ * a VFIO group is opened by one process at a time and files run in parallel.
+ */
+export function findEdu(ctx: TestContext, index: 0 | 1 = 0): PciDeviceInfo {
   let found: PciDeviceInfo | undefined;
   try {
-    found = listPciDevices(EDU)[0];
+    found = listPciDevices(EDU)[index];
   } catch {
     found = undefined;
   }
-  need(ctx, found !== undefined, 'no QEMU edu PCI device (1234:11e8)');
+  need(ctx, found !== undefined, `no QEMU edu PCI device #${index} (1234:11e8)`);
   return found!;
+}
+
+/**
+ * One test file's hold on edu #index: bound to vfio-pci on first use (and
+ * again after a test restored it), given back by `release()` in afterAll.
+ */
+export class EduClaim {
+  binding: VfioPciBinding | undefined;
+  readonly #index: 0 | 1;
+
+  constructor(index: 0 | 1) {
+    this.#index = index;
+  }
+
+  /** The device's address, bound to vfio-pci. */
+  address(ctx: TestContext): string {
+    const dev = findEdu(ctx, this.#index);
+    if (!this.binding || this.binding.restored) this.binding = bindToVfioPci(dev.address);
+    return dev.address;
+  }
+
+  release(): void {
+    this.binding?.restore();
+  }
 }
