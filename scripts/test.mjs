@@ -2,13 +2,15 @@
 // SPDX-License-Identifier: MIT
 // `npm test`: builds what is missing, runs the host tests, then boots the
 // rig kernel in QEMU (scripts/vm/run) and runs the device tests inside it
-// with REQUIRE_DEVICES=1, and ends with one line: `vm: N passed, N failed, N skipped`.
+// with REQUIRE_DEVICES=1, then boots the stock kernel (the same kernel without
+// the project's patches) and runs the `stock` project (test/stock) inside it.
+// It ends with one line summing both VM runs: `vm: N passed, N failed, N skipped`.
 //
 // Environment:
 //   DMABUF_TEST_HOST_ONLY=1  skip the VM (prints why; the vm line reports nothing run)
 //   DMABUF_VM_TIMEOUT        seconds before the guest is declared hung (scripts/vm/run)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { resolveBin } from './resolve-bin.mjs';
@@ -41,28 +43,66 @@ ok = step('type-checking lib/ and test/', process.execPath, [tsc, '-p', 'tsconfi
 ok = step('host tests', process.execPath, [vitest, 'run', '--project', 'host']) && ok;
 
 if (process.env.DMABUF_TEST_HOST_ONLY === '1') {
-  console.log('\nDMABUF_TEST_HOST_ONLY=1: the device tests were not run');
+  console.log('\nDMABUF_TEST_HOST_ONLY=1: the device and stock-kernel tests were not run');
   console.log('vm: 0 passed, 0 failed, 0 skipped');
   process.exit(ok ? 0 : 1);
 }
 
-console.log('\n=== device tests in the VM (scripts/vm/run)');
-const summary = await runInVm([process.execPath, vitest, 'run', '--project', 'devices']);
-if (!summary.counts) {
-  console.log(`\nvm: the device tests did not report a result (${summary.reason})`);
-  console.log('vm: 0 passed, 1 failed, 0 skipped');
-  process.exit(1);
+// Each run boots its own kernel variant (scripts/vm/run's DMABUF_VM_VARIANT),
+// set here so that one left in the caller's environment cannot swap them.
+const runs = [
+  { title: 'device tests in the VM (scripts/vm/run)', what: 'device tests', project: 'devices', variant: 'patched' },
+  {
+    title: 'stock-kernel tests in the VM (DMABUF_VM_VARIANT=stock scripts/vm/run)',
+    what: 'stock-kernel tests',
+    project: 'stock',
+    variant: 'stock',
+    skipUnless: 'test/stock',
+  },
+];
+const total = { passed: 0, failed: 0, skipped: 0 };
+let vmOk = true;
+for (const run of runs) {
+  if (run.skipUnless && !hasTestFiles(`${root}/${run.skipUnless}`)) {
+    console.log(`\n=== ${run.title}: not run, ${run.skipUnless} holds no *.test.ts files`);
+    continue;
+  }
+  console.log(`\n=== ${run.title}`);
+  const summary = await runInVm([process.execPath, vitest, 'run', '--project', run.project], run.variant);
+  if (!summary.counts) {
+    console.log(`\nvm: the ${run.what} did not report a result (${summary.reason})`);
+    total.failed += 1;
+    vmOk = false;
+    continue;
+  }
+  const { passed, failed, skipped } = summary.counts;
+  total.passed += passed;
+  total.failed += failed;
+  total.skipped += skipped;
+  if (summary.exitCode !== 0 || failed > 0 || skipped > 0) vmOk = false;
+  if (skipped > 0) console.log(`\nvm: ${skipped} of the ${run.what} skipped in the VM, where every device must be present`);
+  if (summary.exitCode !== 0 && failed === 0) console.log(`\nvm: the ${run.what} failed (${summary.reason})`);
 }
-const { passed, failed, skipped } = summary.counts;
-const vmOk = summary.exitCode === 0 && failed === 0 && skipped === 0;
-if (skipped > 0) console.log(`\nvm: ${skipped} test(s) skipped in the VM, where every device must be present`);
-console.log(`\nvm: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+console.log(`\nvm: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(ok && vmOk ? 0 : 1);
 
-/** Runs a command in the guest, echoing its output, and picks up the summary reporter's line. */
-function runInVm(command) {
+/** Whether `dir` (recursively) holds a `*.test.ts` file. */
+function hasTestFiles(dir) {
+  try {
+    return readdirSync(dir, { recursive: true }).some((name) => String(name).endsWith('.test.ts'));
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a command in the guest booted on kernel `variant`, echoing its output, and picks up the summary reporter's line. */
+function runInVm(command, variant) {
   return new Promise((resolve) => {
-    const child = spawn(`${root}/scripts/vm/run`, command, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(`${root}/scripts/vm/run`, command, {
+      cwd: root,
+      env: { ...process.env, DMABUF_VM_VARIANT: variant },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let counts;
     let pending = '';
     child.stdout.on('data', (chunk) => {
