@@ -21,10 +21,13 @@ function invalid(name: string, wanted: string, value: unknown): TypeError {
   return error;
 }
 
+/** A RangeError with Node's code for an argument out of range. */
+export function rangeError(message: string): RangeError {
+  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
+}
+
 function outOfRange(name: string, wanted: string, value: unknown): RangeError {
-  const error = new RangeError(`${name} must be ${wanted}, received ${received(value)}`);
-  (error as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
-  return error;
+  return rangeError(`${name} must be ${wanted}, received ${received(value)}`);
 }
 
 /** A non-negative safe integer (a byte count or offset the kernel gets as u64). */

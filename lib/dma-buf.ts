@@ -5,7 +5,7 @@
  */
 import { fstatSync } from 'node:fs';
 
-import { assertInstance, assertOneOf, assertSize, assertString, flag, options } from './args.js';
+import { assertInstance, assertOneOf, assertSize, assertString, flag, options, rangeError } from './args.js';
 import {
   type Access,
   DMA_BUF_SYNC_READ,
@@ -24,6 +24,7 @@ import { type DmaBufFdInfo, readDmaBufFdInfo } from './fdinfo.js';
 import { Mapping } from './mapping.js';
 import { native } from './native.js';
 import { SyncFile } from './sync-file.js';
+import { VFIO_DMA_BUF_PROPOSED, VFIO_EXPORTER } from './vfio/proposed.js';
 
 /** Longest name DMA_BUF_SET_NAME keeps, in bytes, without the terminating NUL. */
 export const DMA_BUF_NAME_MAX = 31;
@@ -101,10 +102,7 @@ export class DmaBuf extends FdResource {
     assertString('name', name);
     const bytes = Buffer.byteLength(name, 'utf8');
     if (bytes > DMA_BUF_NAME_MAX || name.includes('\0')) {
-      throw Object.assign(
-        new RangeError(`name must be at most ${DMA_BUF_NAME_MAX} bytes of UTF-8 without NUL, received ${bytes} bytes`),
-        { code: 'ERR_OUT_OF_RANGE' },
-      );
+      throw rangeError(`name must be at most ${DMA_BUF_NAME_MAX} bytes of UTF-8 without NUL, received ${bytes} bytes`);
     }
     check(native.dmaBufSetName(this.open(), name), { syscall: 'ioctl', request: 'DMA_BUF_SET_NAME' });
   }
@@ -153,8 +151,8 @@ export class DmaBuf extends FdResource {
    */
   #explainMapFailure(error: unknown): unknown {
     if (!(error instanceof KernelError) || error.errno !== EINVAL) return error;
-    if (readDmaBufFdInfo('self', this.fd).exporter !== 'vfio_pci_core') return error;
-    return new FeatureError(EINVAL, 'mmap of a VFIO dma-buf', VFIO_MMAP_PROPOSED, { syscall: 'mmap', context: 'mapping a dma-buf' });
+    if (this.fdinfo.exporter !== VFIO_EXPORTER) return error;
+    return new FeatureError(EINVAL, 'mmap of a VFIO dma-buf', VFIO_DMA_BUF_PROPOSED, { syscall: 'mmap', context: 'mapping a dma-buf' });
   }
 
   /**
@@ -269,9 +267,6 @@ export class DmaBuf extends FdResource {
     return checkFeature(result, { missing: ENOTTY, feature: request, requires }, { syscall: 'ioctl', request });
   }
 }
-
-const VFIO_MMAP_PROPOSED =
-  'a proposed interface (VFIO dma-buf series, v3, June 2026), not in mainline Linux; needs a kernel carrying that series';
 
 const requirement: Record<string, string> = {
   DMA_BUF_IOCTL_EXPORT_SYNC_FILE: 'needs Linux 6.0+',

@@ -143,6 +143,7 @@ export const ENOTTY = -25;
 export const EOPNOTSUPP = -95;
 export const EACCES = -13;
 export const EPERM = -1;
+export const EBUSY = -16;
 export const ENOENT = -2;
 export const ENODEV = -19;
 export const EINVAL = -22;

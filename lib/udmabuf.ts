@@ -6,7 +6,7 @@
  */
 import { openSync } from 'node:fs';
 
-import { assertInstance, assertSize, flag, options } from './args.js';
+import { assertInstance, assertSize, flag, options, rangeError } from './args.js';
 import { O_CLOEXEC, O_RDWR } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
 import { FeatureError, KernelError, check } from './errors.js';
@@ -24,10 +24,6 @@ export interface UdmabufRange {
   offset?: number;
   /** Page aligned, > 0. Default: the rest of the memfd. */
   size?: number;
-}
-
-function rangeError(message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
 }
 
 /**

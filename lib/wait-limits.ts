@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { options } from './args.js';
+import { options, rangeError } from './args.js';
 import { AbortError, TimeoutError } from './errors.js';
 
 export interface WaitLimits {
@@ -23,9 +23,7 @@ export function checkWaitLimits(value: unknown): WaitLimits {
     throw Object.assign(new TypeError('options.signal must be an AbortSignal'), { code: 'ERR_INVALID_ARG_TYPE' });
   }
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0) || !Number.isFinite(timeout))) {
-    throw Object.assign(new RangeError(`options.timeout must be a finite number of ms >= 0, received ${String(timeout)}`), {
-      code: 'ERR_OUT_OF_RANGE',
-    });
+    throw rangeError(`options.timeout must be a finite number of ms >= 0, received ${String(timeout)}`);
   }
   return { signal, timeout };
 }

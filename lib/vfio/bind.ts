@@ -7,11 +7,10 @@
  */
 import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 
-import { EACCES, ENODEV, ENOENT, FeatureError, KernelError, PrivilegeError } from '../errors.js';
+import { EACCES, EBUSY, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError } from '../errors.js';
 import { type PciDeviceInfo, PCI_DEVICES, normalizePciAddress, readPciDevice } from './pci-sysfs.js';
 
 const VFIO_PCI = '/sys/bus/pci/drivers/vfio-pci';
-const EBUSY = -16;
 
 /** Writes one sysfs attribute, turning failures into errors that say what was being done. */
 function writeSysfs(path: string, value: string, doing: string): void {
@@ -20,7 +19,7 @@ function writeSysfs(path: string, value: string, doing: string): void {
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const errno = e.errno ?? -5;
-    if (errno === EACCES || errno === -1) {
+    if (errno === EACCES || errno === EPERM) {
       throw new PrivilegeError(errno, 'root', 'writing PCI sysfs attributes needs root (CAP_SYS_ADMIN and write access to /sys)', {
         syscall: 'write',
         path,

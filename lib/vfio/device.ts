@@ -5,14 +5,15 @@
  * attribute features.
  * @module
  */
-import { assertInt, assertInstance, assertOneOf, flag, options } from '../args.js';
+import { assertInt, assertInstance, assertOneOf, flag, options, rangeError } from '../args.js';
 import { type Access, O_CLOEXEC, accessModes, openMode } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
 import { EINVAL, ENODEV, ENOTTY, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
 import { FdResource } from '../fd-resource.js';
-import { type RawVfioRegionInfo, native } from '../native.js';
+import { native } from '../native.js';
 import { type OpenedDevice, type VfioPath, openViaCdev, openViaGroup } from './open.js';
 import { type PciDeviceInfo, readPciDevice } from './pci-sysfs.js';
+import { VFIO_DMA_BUF_PROPOSED, VFIO_EXPORTER } from './proposed.js';
 import { type BarRange, packRanges } from './ranges.js';
 
 const FEATURE_GET = 1 << 16;
@@ -22,8 +23,6 @@ const FEATURE_DMA_BUF_REVOKE = 13;
 const FEATURE_DMA_BUF_MEMATTR = 14;
 /** BAR0..BAR5 are regions 0..5 on vfio-pci; 6 is the ROM, 7 config space, 8 VGA. */
 const PCI_BAR_COUNT = 6;
-
-const PROPOSED = 'a proposed interface (VFIO dma-buf series, v3, June 2026), not in mainline Linux; needs a kernel carrying that series';
 
 /** VFIO_REGION_INFO_FLAG_* as booleans, with the region's size. */
 export interface VfioRegion {
@@ -127,8 +126,7 @@ export class VfioDevice extends FdResource {
       });
     }
     const useCdev = via === 'cdev' || (via === 'auto' && pci.vfioCdev !== undefined);
-    const opened = useCdev ? openViaCdev(pci) : openViaGroup(pci);
-    return new VfioDevice(opened, readPciDevice(pci.address));
+    return new VfioDevice(useCdev ? openViaCdev(pci) : openViaGroup(pci), pci);
   }
 
   /**
@@ -146,42 +144,38 @@ export class VfioDevice extends FdResource {
    * @throws {ClosedError} after close()
    */
   region(index: number): VfioRegion {
-    const count = this.info.numRegions;
     assertInt('index', index, 0, 0xffffffff);
-    if (index >= count) {
-      throw Object.assign(new RangeError(`region ${index} does not exist: ${this.address} has ${count} regions (0..${count - 1})`), {
-        code: 'ERR_OUT_OF_RANGE',
-      });
-    }
-    const raw = native.vfioDeviceGetRegionInfo(this.open(), index);
-    if (raw === EINVAL) {
-      // vfio-pci answers EINVAL for a fixed region the device lacks (VGA on a non-VGA device).
-      throw Object.assign(new RangeError(`region ${index} is not present on ${this.address}`), { code: 'ERR_OUT_OF_RANGE' });
-    }
-    return this.#region(index, check(raw, { syscall: 'ioctl', request: 'VFIO_DEVICE_GET_REGION_INFO' }));
-  }
-
-  #region(index: number, raw: RawVfioRegionInfo): VfioRegion {
-    return {
-      index,
-      size: raw.size,
-      offset: raw.offset,
-      readable: (raw.flags & 1) !== 0,
-      writable: (raw.flags & 2) !== 0,
-      mappable: (raw.flags & 4) !== 0,
-      flags: raw.flags,
-    };
+    return this.#presentRegion(index, this.info.numRegions);
   }
 
   /** Every region the device has, in index order (absent ones, such as VGA, left out). @throws {ClosedError} after close() */
   regions(): VfioRegion[] {
-    const fd = this.open();
+    const { numRegions } = this.info;
     const found: VfioRegion[] = [];
-    for (let i = 0; i < this.info.numRegions; i++) {
-      const raw = native.vfioDeviceGetRegionInfo(fd, i);
-      if (raw !== EINVAL) found.push(this.#region(i, check(raw, { syscall: 'ioctl', request: 'VFIO_DEVICE_GET_REGION_INFO' })));
+    for (let i = 0; i < numRegions; i++) {
+      const region = this.#regionInfo(i);
+      if (region) found.push(region);
     }
     return found;
+  }
+
+  /** Region `index` of `count`, or a RangeError saying why there is none. */
+  #presentRegion(index: number, count: number): VfioRegion {
+    if (index >= count) throw rangeError(`region ${index} does not exist: ${this.address} has ${count} regions (0..${count - 1})`);
+    const region = this.#regionInfo(index);
+    if (!region) throw rangeError(`region ${index} is not present on ${this.address}`);
+    return region;
+  }
+
+  /**
+   * VFIO_DEVICE_GET_REGION_INFO, or undefined for a fixed region the device
+   * lacks (vfio-pci answers EINVAL for VGA on a non-VGA device).
+   */
+  #regionInfo(index: number): VfioRegion | undefined {
+    const raw = native.vfioDeviceGetRegionInfo(this.open(), index);
+    if (raw === EINVAL) return undefined;
+    const { size, offset, flags } = check(raw, { syscall: 'ioctl', request: 'VFIO_DEVICE_GET_REGION_INFO' });
+    return { index, size, offset, readable: (flags & 1) !== 0, writable: (flags & 2) !== 0, mappable: (flags & 4) !== 0, flags };
   }
 
   /**
@@ -225,16 +219,13 @@ export class VfioDevice extends FdResource {
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);
     const cloexec = flag('options.cloexec', o.cloexec, true);
-    const count = Math.min(this.info.numRegions, PCI_BAR_COUNT);
+    const { numRegions } = this.info;
+    const count = Math.min(numRegions, PCI_BAR_COUNT);
     if (bar >= count) {
-      throw Object.assign(new RangeError(`bar must be a BAR number below ${count} (${this.address} has regions 0..${this.info.numRegions - 1}, BARs 0..5), received ${bar}`), {
-        code: 'ERR_OUT_OF_RANGE',
-      });
+      throw rangeError(`bar must be a BAR number below ${count} (${this.address} has regions 0..${numRegions - 1}, BARs 0..5), received ${bar}`);
     }
-    const region = this.region(bar);
-    if (region.size === 0) {
-      throw Object.assign(new RangeError(`BAR ${bar} of ${this.address} is not implemented (size 0)`), { code: 'ERR_OUT_OF_RANGE' });
-    }
+    const region = this.#presentRegion(bar, numRegions);
+    if (region.size === 0) throw rangeError(`BAR ${bar} of ${this.address} is not implemented (size 0)`);
     const { pairs } = packRanges(ranges, bar, region.size);
     const result = native.vfioExportDmaBuf(this.open(), bar, openMode(access) | (cloexec ? O_CLOEXEC : 0), pairs);
     const details = { syscall: 'ioctl', request: 'VFIO_DEVICE_FEATURE_DMA_BUF', context: `exporting BAR ${bar} of ${this.address}` };
@@ -277,7 +268,7 @@ export class VfioDevice extends FdResource {
     if (this.features.dmaBufRevoke) dmaBuf.unmapAll();
     checkFeature(
       native.vfioRevokeDmaBuf(this.open(), fd),
-      { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE', requires: PROPOSED },
+      { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE', requires: VFIO_DMA_BUF_PROPOSED },
       { syscall: 'ioctl', request: 'VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE' },
     );
   }
@@ -297,7 +288,7 @@ export class VfioDevice extends FdResource {
     const fd = this.#ownDmaBuf(dmaBuf, 'setMemAttr');
     checkFeature(
       native.vfioSetDmaBufMemattr(this.open(), fd, attr === 'wc' ? 1 : 0),
-      { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR', requires: PROPOSED },
+      { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR', requires: VFIO_DMA_BUF_PROPOSED },
       { syscall: 'ioctl', request: 'VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR' },
     );
   }
@@ -312,7 +303,7 @@ export class VfioDevice extends FdResource {
     assertInstance('dmaBuf', dmaBuf, DmaBuf);
     const fd = dmaBuf.fd;
     const exporter = dmaBuf.fdinfo.exporter;
-    if (!isVfioExporter(exporter)) {
+    if (exporter !== VFIO_EXPORTER) {
       throw new KernelError(ENODEV, {
         syscall: 'ioctl',
         context: `${what}: the dma-buf was exported by '${exporter}', not by VFIO device ${this.address}`,
@@ -320,9 +311,4 @@ export class VfioDevice extends FdResource {
     }
     return fd;
   }
-}
-
-/** fdinfo's exp_name for VFIO PCI dma-bufs: the exporting module, vfio_pci_core (variant drivers share it). */
-export function isVfioExporter(exporter: string): boolean {
-  return exporter === 'vfio_pci_core';
 }

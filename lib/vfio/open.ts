@@ -11,7 +11,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
-import { EACCES, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
+import { EACCES, EBUSY, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
 import { native } from '../native.js';
 import { type PciDeviceInfo, iommuGroupDevices, readPciDevice } from './pci-sysfs.js';
 
@@ -53,7 +53,7 @@ function openNode(path: string, what: string, noIommu = false): number {
         path,
       });
     }
-    if (errno === -16) {
+    if (errno === EBUSY) {
       throw new KernelError(errno, {
         syscall: 'open',
         path,

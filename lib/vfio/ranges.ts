@@ -5,17 +5,13 @@
  * @module
  * @internal
  */
-import { assertSize, options } from '../args.js';
+import { assertSize, options, rangeError } from '../args.js';
 import { native } from '../native.js';
 
 /** A slice of a BAR: `length` bytes from `offset`, both page aligned. */
 export interface BarRange {
   offset: number;
   length: number;
-}
-
-function rangeError(message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
 }
 
 /**
