@@ -5,27 +5,19 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { KernelError, VfioDevice } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
-import { fdCount } from '../helpers/env.js';
-import { EduClaim } from '../helpers/vfio.js';
+import { distEntry } from '../helpers/env.js';
+import { claimEdu } from '../helpers/vfio.js';
 
 const page = native.pageSize;
 /** edu registers: 0x00 identification, 0x04 liveness check (reads back the inverse of what was written). */
 const EDU_ID = 0x010000ed;
 
 describe('VFIO dma-bufs: the proposed mmap, revoke and memory attribute', () => {
-  const claim = new EduClaim(1);
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    claim.release();
-    expect(fdCount()).toBe(fds);
-  });
+  const claim = claimEdu(1);
 
   it('maps BAR registers through the dma-buf', (ctx) => {
     using dev = VfioDevice.open(claim.address(ctx));
@@ -87,7 +79,7 @@ describe('VFIO dma-bufs: the proposed mmap, revoke and memory attribute', () => 
   it('revoke reaches other processes: their next access is SIGBUS', async (ctx) => {
     using dev = VfioDevice.open(claim.address(ctx));
     using buf = dev.exportDmaBuf(0, [{ offset: 0, length: page }]);
-    const entry = new URL('../../dist/esm/index.js', import.meta.url).href;
+    const entry = distEntry.href;
     const script = `
       const { DmaBuf } = await import(${JSON.stringify(entry)});
       const map = DmaBuf.fromFd(3).map();

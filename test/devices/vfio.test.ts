@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, statSync } from 'node:fs';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   ClosedError,
@@ -15,23 +15,14 @@ import {
   readPciDevice,
 } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
-import { fdCount, has, need } from '../helpers/env.js';
-import { EDU_BAR0_SIZE, EduClaim, findEdu } from '../helpers/vfio.js';
+import { distEntry, fdCount, has, need } from '../helpers/env.js';
+import { EDU_BAR0_SIZE, claimEdu, findEdu } from '../helpers/vfio.js';
 
 const page = native.pageSize;
 
 describe('VFIO (edu, no-IOMMU)', () => {
-  const claim = new EduClaim(0);
+  const claim = claimEdu(0);
   const edu = (ctx: Parameters<typeof findEdu>[0]): string => claim.address(ctx);
-  let fds = 0;
-
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    claim.release();
-    expect(fdCount()).toBe(fds);
-  });
 
   it('binds edu to vfio-pci and reports its IOMMU group', (ctx) => {
     const addr = edu(ctx);
@@ -219,7 +210,7 @@ describe('VFIO (edu, no-IOMMU)', () => {
 
 /** Runs `bindToVfioPci` or `VfioDevice.open` as uid/gid 65534 and returns the error it threw. */
 function asNobody(what: 'bind' | 'open', address: string): { name: string; code: string; privilege?: string; message: string } {
-  const entry = new URL('../../dist/esm/index.js', import.meta.url).href;
+  const entry = distEntry.href;
   const call = what === 'bind' ? `m.bindToVfioPci(${JSON.stringify(address)})` : `m.VfioDevice.open(${JSON.stringify(address)})`;
   const script = `
     const m = await import(${JSON.stringify(entry)});

@@ -14,6 +14,9 @@ export function need(ctx: TestContext, available: boolean, reason: string): void
   ctx.skip(reason);
 }
 
+/** The built package entry (dist/), for child processes and workers that load the library as users do. */
+export const distEntry = new URL('../../dist/esm/index.js', import.meta.url);
+
 /** Open fds of this process. */
 export function fdCount(): number {
   return readdirSync('/proc/self/fd').length;

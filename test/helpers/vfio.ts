@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The rig's VFIO target: QEMU's `edu` device (vendor 0x1234, device 0x11e8,
 // BAR 0 = 1 MiB of MMIO; register 0x00 reads 0x010000ed).
-import type { TestContext } from 'vitest';
+import { type TestContext, afterAll, beforeAll, expect } from 'vitest';
 
 import { type PciDeviceInfo, type VfioPciBinding, bindToVfioPci, listPciDevices } from '../../lib/index.js';
-import { need } from './env.js';
+import { fdCount, need } from './env.js';
 
 export const EDU = { vendor: 0x1234, device: 0x11e8 } as const;
 export const EDU_BAR0_SIZE = 1 << 20;
@@ -47,4 +47,21 @@ export class EduClaim {
   release(): void {
     this.binding?.restore();
   }
+}
+
+/**
+ * A describe block's hold on edu #index: counts this process's fds before
+ * the block, and afterwards gives the device back and checks that no fd leaked.
+ */
+export function claimEdu(index: 0 | 1): EduClaim {
+  const claim = new EduClaim(index);
+  let fds = 0;
+  beforeAll(() => {
+    fds = fdCount();
+  });
+  afterAll(() => {
+    claim.release();
+    expect(fdCount()).toBe(fds);
+  });
+  return claim;
 }

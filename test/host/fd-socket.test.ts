@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AbortError, ClosedError, EventFd, FdServer, FdSocket, KernelError, Memfd } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { distEntry, fdCount } from '../helpers/env.js';
 
 describe('FdSocket', () => {
   let fds = 0;
@@ -88,7 +88,7 @@ describe('FdSocket', () => {
   it('passes fds to a child process started by child_process', async () => {
     const [mine, theirs] = FdSocket.pair();
     using _mine = mine;
-    const dist = new URL('../../dist/esm/index.js', import.meta.url).href;
+    const dist = distEntry.href;
     const child = spawn(
       process.execPath,
       [

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 
 import { describe, expect, it } from 'vitest';
 
-const dist = new URL('../../dist/esm/index.js', import.meta.url);
+import { distEntry as dist } from '../helpers/env.js';
 
 describe('worker_threads', () => {
   it('loads the addon and waits on an eventfd in two workers at once', async () => {

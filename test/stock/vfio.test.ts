@@ -3,12 +3,12 @@
 // what users have today. The merged export works; the proposed mmap, revoke
 // and memory attribute must each be a FeatureError, and leak no fd.
 // test/devices/vfio-proposed.test.ts covers the patched kernel, where they work.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { FeatureError, VfioDevice } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
 import { fdCount } from '../helpers/env.js';
-import { EduClaim } from '../helpers/vfio.js';
+import { claimEdu } from '../helpers/vfio.js';
 
 const page = native.pageSize;
 
@@ -23,15 +23,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('VFIO on a kernel without the proposed dma-buf series', () => {
-  const claim = new EduClaim(0);
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    claim.release();
-    expect(fdCount()).toBe(fds);
-  });
+  const claim = claimEdu(0);
 
   it('probes: the export is there, revoke and memattr are not', (ctx) => {
     using dev = VfioDevice.open(claim.address(ctx));
