@@ -34,7 +34,10 @@ function libcName(): string {
   return header?.glibcVersionRuntime ? `glibc ${header.glibcVersionRuntime}` : 'musl (no glibc found)';
 }
 
-/** One line per place node-gyp-build looks, in its order, with what each held. */
+/**
+ * One line per place node-gyp-build looks, in its order, with what each held.
+ * DMABUF_PREBUILD (node-gyp-build's `<NAME>_PREBUILD`) replaces the root.
+ */
 function placesTried(root: string): string[] {
   const list = (dir: string): string => {
     if (!existsSync(dir)) return `${dir}: does not exist`;
@@ -43,7 +46,7 @@ function placesTried(root: string): string[] {
   };
   const prebuilds = join(root, 'prebuilds');
   const lines = [list(join(root, 'build', 'Release')), list(join(root, 'build', 'Debug'))];
-  lines.push(existsSync(prebuilds) ? list(prebuilds) : `${prebuilds}: does not exist (this package ships no prebuilt binary for it)`);
+  lines.push(existsSync(prebuilds) ? list(prebuilds) : `${prebuilds}: does not exist (no prebuilt binaries shipped)`);
   return lines;
 }
 
@@ -60,8 +63,9 @@ export function addonLoadError(root: string, cause: unknown): Error & { code: st
     '  - build it from source: install python3, make and g++ (Debian/Ubuntu: apt-get install python3 make g++),',
     '    then run `npm rebuild dmabuf` in your project; or',
     "  - if dmabuf's install script was skipped (npm install --ignore-scripts, ignore-scripts in .npmrc,",
-    "    or a policy that only runs approved install scripts), allow it and reinstall: it picks a",
-    '    prebuilt binary for this machine when the package has one, and builds from source otherwise.',
+    '    or a policy that runs only approved install scripts), allow it (npm 11: `npm install-scripts approve dmabuf`)',
+    '    and run `npm rebuild dmabuf`: the script takes the prebuilt binary for this machine if the package',
+    '    has one, and builds from source (python3, make, g++) otherwise.',
   ].join('\n');
   return Object.assign(new Error(message, { cause }), { code: ADDON_LOAD_ERROR_CODE });
 }
@@ -73,7 +77,7 @@ export function addonLoadError(root: string, cause: unknown): Error & { code: st
  */
 export function loadAddon<T>(override: string | undefined): T {
   if (override) return require(override) as T;
-  const root = packageRoot();
+  const root = process.env.DMABUF_PREBUILD || packageRoot();
   try {
     const load = require('node-gyp-build') as (dir: string) => T;
     return load(root);

@@ -39,11 +39,15 @@ export function ensureCommands(who, tools) {
   installPackages(who, missing);
 }
 
-/** Installs `packages` (apt names, `name:arch` allowed) after one `apt-get update`. */
+/**
+ * Installs `packages` (apt names, `name:arch` allowed; none: just update)
+ * after one `apt-get update`, first adding a dpkg architecture if asked.
+ */
 export function installPackages(who, packages, { addArchitecture } = {}) {
   const steps = [];
   if (addArchitecture) steps.push(`dpkg --add-architecture ${addArchitecture}`);
-  steps.push('apt-get update', `apt-get install -y --no-install-recommends ${packages.join(' ')}`);
+  steps.push('apt-get update');
+  if (packages.length) steps.push(`apt-get install -y --no-install-recommends ${packages.join(' ')}`);
   if (!canApt()) stop(who, steps.join(' && '));
   if (addArchitecture) {
     console.log(`${who}: dpkg --add-architecture ${addArchitecture}`);
@@ -51,5 +55,5 @@ export function installPackages(who, packages, { addArchitecture } = {}) {
   }
   // An update that fails for one unrelated source still leaves Debian's lists usable.
   apt(who, ['update']);
-  if (!apt(who, ['install', '-y', '--no-install-recommends', ...packages])) stop(who, steps.join(' && '));
+  if (packages.length && !apt(who, ['install', '-y', '--no-install-recommends', ...packages])) stop(who, steps.join(' && '));
 }
