@@ -3,7 +3,7 @@
 // kept, and a scratch copy of the package's sources to pack or build from,
 // so that a test never rewrites the checkout's own dist/, build/ or prebuilds/
 // (other test files load them at the same time).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,26 +19,30 @@ export interface Ran {
   output: string;
 }
 
-/** Runs `command` to completion (no shell), with output captured. */
-export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Ran {
-  const result = spawnSync(command, args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
+/**
+ * Runs `command` to completion (no shell), with output captured. Async, so
+ * that a build of a minute or two does not block the test worker's event
+ * loop (vitest's worker RPC times out on a blocked loop).
+ */
+export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (error) => (stderr += `\n${error.message}`));
+    child.on('close', (status) => resolve({ status, stdout, stderr, output: `${stdout}\n${stderr}` }));
   });
-  const stdout = result.stdout ?? '';
-  const stderr = (result.stderr ?? '') + (result.error ? `\n${result.error.message}` : '');
-  return { status: result.status, stdout, stderr, output: `${stdout}\n${stderr}` };
 }
 
 /** `node <args>` with this Node. */
-export function runNode(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Ran {
+export function runNode(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Ran> {
   return run(process.execPath, args, options);
 }
 
 /** `npm <args>`, the npm on PATH. */
-export function runNpm(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Ran {
+export function runNpm(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Ran> {
   return run('npm', args, options);
 }
 

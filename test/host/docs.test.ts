@@ -14,8 +14,8 @@ const out = scratchDir('docs');
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('npm run docs', () => {
-  it('generates the API docs with every export documented and no warning', () => {
-    const ran = runNpm(['run', 'docs', '--', '--out', out], { cwd: repoRoot });
+  it('generates the API docs with every export documented and no warning', async () => {
+    const ran = await runNpm(['run', 'docs', '--', '--out', out], { cwd: repoRoot });
     expect(ran.status, ran.output).toBe(0);
     expect(ran.output).not.toMatch(/\[warning\]|does not have any documentation/);
     expect(existsSync(join(out, 'index.html'))).toBe(true);

@@ -22,9 +22,9 @@ let tarball: string;
 let files: string[];
 let manifest: Record<string, unknown> & { scripts: Record<string, string> };
 
-beforeAll(() => {
+beforeAll(async () => {
   stage = stagePackage();
-  const packed = runNpm(['pack', '--json', '--pack-destination', stage], { cwd: stage });
+  const packed = await runNpm(['pack', '--json', '--pack-destination', stage], { cwd: stage });
   expectOk(packed);
   expect(packed.output).toContain('check-prebuilds: no prebuilds/'); // prepack ran
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
@@ -32,7 +32,7 @@ beforeAll(() => {
   files = info.files.map((f) => f.path).sort();
   const unpacked = join(stage, 'unpacked');
   mkdirSync(unpacked);
-  expectOk(run('tar', ['-xzf', tarball, '-C', unpacked], { cwd: stage }));
+  expectOk(await run('tar', ['-xzf', tarball, '-C', unpacked], { cwd: stage }));
   manifest = JSON.parse(readFileSync(join(unpacked, 'package/package.json'), 'utf8'));
   scratch = scratchDir('consumer');
 }, 300_000);
@@ -42,7 +42,7 @@ afterAll(() => {
 });
 
 describe('the packed tarball', () => {
-  it('holds the built package, its sources and legal files, and nothing dangling', () => {
+  it('holds the built package, its sources and legal files, and nothing dangling', async () => {
     for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'binding.gyp', 'native/addon.cc', 'dist/esm/index.js', 'dist/esm/index.d.ts']) {
       expect(files, f).toContain(f);
     }
@@ -52,7 +52,7 @@ describe('the packed tarball', () => {
     expect(js.filter((text) => text.includes('sourceMappingURL'))).toEqual([]);
   });
 
-  it('runs no lifecycle script that points at a file it does not ship', () => {
+  it('runs no lifecycle script that points at a file it does not ship', async () => {
     for (const name of ['preinstall', 'install', 'postinstall', 'prepare']) {
       const script = manifest.scripts[name];
       if (!script) continue;
@@ -63,7 +63,7 @@ describe('the packed tarball', () => {
     expect(manifest.scripts.prebuild, 'npm would run it before every `npm run build`').toBeUndefined();
   });
 
-  it('declares its license, engines and module format truthfully', () => {
+  it('declares its license, engines and module format truthfully', async () => {
     expect(manifest.license).toBe('MIT');
     expect(readFileSync(join(stage, 'unpacked/package/LICENSE'), 'utf8')).toMatch(/^MIT License/);
     expect(manifest.engines).toEqual({ node: '^20.19.0 || >=22.12.0' }); // require(esm) unflagged; Node-API 9
@@ -72,7 +72,7 @@ describe('the packed tarball', () => {
     expect(JSON.stringify(manifest)).not.toMatch(/example\.(com|org)|TODO|FIXME/);
   });
 
-  it('ships no @internal member in its declarations (stripInternal)', () => {
+  it('ships no @internal member in its declarations (stripInternal)', async () => {
     const dts = files.filter((f) => f.endsWith('.d.ts'));
     const leaks: string[] = [];
     for (const f of dts) {
@@ -85,12 +85,12 @@ describe('the packed tarball', () => {
     expect(leaks).toEqual([]);
   });
 
-  it('passes publint --strict and attw (ESM-only profile)', () => {
-    expectOk(runNode([binOf('publint'), 'run', tarball, '--strict'], { cwd: stage }));
+  it('passes publint --strict and attw (ESM-only profile)', async () => {
+    expectOk(await runNode([binOf('publint'), 'run', tarball, '--strict'], { cwd: stage }));
     // attw's own TypeScript (5.6) predates require(esm); the CommonJS consumer below covers it.
-    const attw = runNode([binOf('@arethetypeswrong/cli', 'attw'), tarball, '--profile', 'esm-only', '--no-color'], { cwd: stage });
+    const attw = await runNode([binOf('@arethetypeswrong/cli', 'attw'), tarball, '--profile', 'esm-only', '--no-color'], { cwd: stage });
     expectOk(attw);
-  });
+  }, 120_000);
 });
 
 describe('installed into an empty project', () => {
@@ -101,10 +101,10 @@ describe('installed into an empty project', () => {
     console.log('esm', efd.read());
     efd.close();`;
 
-  it('with install scripts skipped and no prebuild, import fails with the error that names the fix', () => {
+  it('with install scripts skipped and no prebuild, import fails with the error that names the fix', async () => {
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    expectOk(runNpm(['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], { cwd: scratch }));
-    const ran = runNode(['--input-type=module', '-e', importRoundTrip], { cwd: scratch });
+    expectOk(await runNpm(['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], { cwd: scratch }));
+    const ran = await runNode(['--input-type=module', '-e', importRoundTrip], { cwd: scratch });
     expect(ran.status).not.toBe(0);
     expect(ran.stderr).toContain('ERR_DMABUF_ADDON_LOAD');
     expect(ran.stderr).toContain(`(${process.platform}-${process.arch}, glibc`);
@@ -113,25 +113,25 @@ describe('installed into an empty project', () => {
     expect(ran.stderr).toContain('npm rebuild dmabuf');
     expect(ran.stderr).toContain('python3, make and g++');
     expect(ran.stderr).toContain('npm install-scripts approve dmabuf');
-  });
+  }, 300_000);
 
-  it('after `npm rebuild dmabuf` (the fix it names: a build from source), import and require work', () => {
-    expectOk(runNpm(['rebuild', 'dmabuf'], { cwd: scratch, env: { JOBS: '2' } }));
+  it('after `npm rebuild dmabuf` (the fix it names: a build from source), import and require work', async () => {
+    expectOk(await runNpm(['rebuild', 'dmabuf'], { cwd: scratch, env: { JOBS: '2' } }));
     expect(existsSync(join(scratch, 'node_modules/dmabuf/build/Release/dmabuf.node'))).toBe(true);
     expect(existsSync(join(scratch, 'node_modules/dmabuf/dist/esm/index.js')), 'prepare must keep the shipped dist/').toBe(true);
 
-    const esm = runNode(['--input-type=module', '-e', importRoundTrip], { cwd: scratch });
+    const esm = await runNode(['--input-type=module', '-e', importRoundTrip], { cwd: scratch });
     expect(esm.stdout, esm.output).toBe('esm 5n\n');
 
-    const cjs = runNode(
+    const cjs = await runNode(
       ['--input-type=commonjs', '-e', `const { EventFd, KernelError } = require('dmabuf');
         const efd = EventFd.create(); efd.write(7n); console.log('cjs', efd.read(), typeof KernelError); efd.close();`],
       { cwd: scratch },
     );
     expect(cjs.stdout, cjs.output).toBe('cjs 7n function\n');
-  });
+  }, 600_000); // a build from source
 
-  it('type-checks for ESM and CommonJS consumers (moduleResolution nodenext)', () => {
+  it('type-checks for ESM and CommonJS consumers (moduleResolution nodenext)', async () => {
     const ts = `
       import { EventFd, KernelError, type WaitLimits } from 'dmabuf';
       const limits: WaitLimits = { timeout: 10 };
@@ -160,6 +160,6 @@ describe('installed into an empty project', () => {
         files: ['esm.mts', 'cjs.cts'],
       }),
     );
-    expectOk(runNode([binOf('typescript', 'tsc'), '-p', 'tsconfig.json'], { cwd: scratch }));
-  });
+    expectOk(await runNode([binOf('typescript', 'tsc'), '-p', 'tsconfig.json'], { cwd: scratch }));
+  }, 120_000);
 });

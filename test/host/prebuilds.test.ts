@@ -32,9 +32,9 @@ let out: string;
 let built: Ran;
 let skipReason: string | undefined;
 
-beforeAll(() => {
+beforeAll(async () => {
   out = scratchDir('prebuilds');
-  built = runNode(['scripts/prebuilds.mjs', '--out', out], { cwd: repoRoot, env: { JOBS: '2' } });
+  built = await runNode(['scripts/prebuilds.mjs', '--out', out], { cwd: repoRoot, env: { JOBS: '2' } });
   // Without root the script cannot install its toolchain; it names the command.
   if (built.status !== 0 && process.getuid?.() !== 0 && built.stderr.includes('missing Debian packages')) skipReason = built.stderr.trim();
 }, 900_000);
@@ -48,14 +48,14 @@ const newer = (a: string, b: string): boolean => {
 };
 
 describe('npm run prebuilds', () => {
-  it('makes exactly a libc-tagged linux-x64 and linux-arm64 binary, and a manifest', (ctx) => {
+  it('makes exactly a libc-tagged linux-x64 and linux-arm64 binary, and a manifest', async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
     expect(built.status, built.output.slice(-4000)).toBe(0);
     const files = readdirSync(join(out, 'prebuilds'), { recursive: true }).map(String).filter((f) => f.includes('.')).sort();
     expect(files).toEqual(['linux-arm64/dmabuf.glibc.node', 'linux-x64/dmabuf.glibc.node', 'manifest.json']);
   });
 
-  it.each(targets)('$tuple: right ELF machine, static C++ runtime, glibc no newer than the stated floor', (t, ctx) => {
+  it.for(targets)('$tuple: right ELF machine, static C++ runtime, glibc no newer than the stated floor', async (t, ctx) => {
     if (skipReason) ctx.skip(skipReason);
     const path = join(out, 'prebuilds', t.tuple, 'dmabuf.glibc.node');
     const header = readFileSync(path).subarray(0, 20);
@@ -63,7 +63,7 @@ describe('npm run prebuilds', () => {
     expect(header[4], 'ELFCLASS64').toBe(2);
     expect(header.readUInt16LE(18), 'e_machine').toBe(t.machine);
 
-    const dump = run(t.objdump, ['-p', '-T', path], { cwd: out });
+    const dump = await run(t.objdump, ['-p', '-T', path], { cwd: out });
     expect(dump.status, dump.output).toBe(0);
     const needed = [...dump.stdout.matchAll(/NEEDED\s+(\S+)/g)].map((m) => m[1]);
     expect(needed).toContain('libc.so.6');
@@ -76,27 +76,27 @@ describe('npm run prebuilds', () => {
     expect(readFileSync(join(repoRoot, 'README.md'), 'utf8')).toContain(`glibc ${glibcFloor}`);
   });
 
-  it('linux-x64 loads in this Node and round-trips an eventfd', (ctx) => {
+  it('linux-x64 loads in this Node and round-trips an eventfd', async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
-    const ran = runNode(['-e', roundTrip(join(out, 'prebuilds/linux-x64/dmabuf.glibc.node'))], { cwd: out });
+    const ran = await runNode(['-e', roundTrip(join(out, 'prebuilds/linux-x64/dmabuf.glibc.node'))], { cwd: out });
     expect(ran.stdout, ran.output).toBe('x64 5\n');
   });
 
-  it("linux-arm64 loads in Debian's arm64 nodejs under qemu-user and round-trips an eventfd", (ctx) => {
+  it("linux-arm64 loads in Debian's arm64 nodejs under qemu-user and round-trips an eventfd", async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
-    const setup = runNode(
+    const setup = await runNode(
       ['--input-type=module', '-e', "const m = await import('./scripts/prebuilds/arm64-node.mjs'); console.log(JSON.stringify(m.ensureArm64Node()));"],
       { cwd: repoRoot },
     );
     expect(setup.status, setup.output.slice(-4000)).toBe(0);
     const arm = JSON.parse(setup.stdout.trim().split('\n').at(-1) ?? '{}') as { qemu: string; root: string; node: string };
-    const ran = run(arm.qemu, ['-L', arm.root, arm.node, '-e', roundTrip(join(out, 'prebuilds/linux-arm64/dmabuf.glibc.node'))], { cwd: out });
+    const ran = await run(arm.qemu, ['-L', arm.root, arm.node, '-e', roundTrip(join(out, 'prebuilds/linux-arm64/dmabuf.glibc.node'))], { cwd: out });
     expect(ran.stdout, ran.output).toBe('arm64 5\n');
   }, 600_000);
 
-  it('passes the prepack check, both targets required', (ctx) => {
+  it('passes the prepack check, both targets required', async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
-    const ran = runNode(['scripts/check-prebuilds.mjs', '--dir', out, '--require', 'linux-x64,linux-arm64'], { cwd: repoRoot });
+    const ran = await runNode(['scripts/check-prebuilds.mjs', '--dir', out, '--require', 'linux-x64,linux-arm64'], { cwd: repoRoot });
     expect(ran.status, ran.output).toBe(0);
   });
 });
