@@ -41,6 +41,7 @@ import {
 import { resolveBin } from './resolve-bin.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+let stage; // the scratch build directory, removed however the run ends
 const { values } = parseArgs({ options: { out: { type: 'string' }, arch: { type: 'string' } } });
 const outRoot = values.out ?? root;
 const wanted = values.arch ? values.arch.split(',') : TARGETS.map((t) => t.arch);
@@ -49,6 +50,7 @@ if (targets.length !== wanted.length) fail(`unknown --arch in ${values.arch}; kn
 
 function fail(message) {
   console.error(`prebuilds: ${message}`);
+  if (stage) rmSync(stage, { recursive: true, force: true });
   process.exit(1);
 }
 
@@ -77,7 +79,7 @@ if (!existsSync(join(nodedir, 'include/node/node_api.h'))) {
 
 // A scratch copy of what the build reads, with this checkout's node_modules
 // (node-addon-api) beside it.
-const stage = mkdtempSync(join(tmpdir(), 'dmabuf-prebuilds-'));
+stage = mkdtempSync(join(tmpdir(), 'dmabuf-prebuilds-'));
 const out = join(outRoot, 'prebuilds');
 try {
   cpSync(join(root, 'native'), join(stage, 'native'), { recursive: true });
