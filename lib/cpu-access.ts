@@ -21,6 +21,7 @@ export function syncFlags(mode: CpuAccessMode): number {
  * ends the access when the block exits, however it exits.
  */
 export class CpuAccess implements Disposable {
+  /** What the CPU access was begun for; `end()` ends it with the same bits. */
   readonly mode: CpuAccessMode;
   #fd: (() => number | undefined) | undefined;
 
@@ -58,6 +59,7 @@ export class CpuAccess implements Disposable {
     });
   }
 
+  /** Same as `end()`, for `using`. */
   [Symbol.dispose](): void {
     this.end();
   }

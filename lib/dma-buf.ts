@@ -29,6 +29,7 @@ import { VFIO_DMA_BUF_PROPOSED, VFIO_EXPORTER } from './vfio/proposed.js';
 /** Longest name DMA_BUF_SET_NAME keeps, in bytes, without the terminating NUL. */
 export const DMA_BUF_NAME_MAX = 31;
 
+/** Options of `DmaBuf.map()`. */
 export interface MapOptions {
   /** `'read'`, `'write'` or `'readwrite'` (default). A mapping can't exceed the fd's own access. */
   access?: Access;
@@ -38,6 +39,7 @@ export interface MapOptions {
   length?: number;
 }
 
+/** Options of `DmaBuf.derive()`. */
 export interface DeriveOptions {
   /** The alias's access: `'read'` (default), `'write'` or `'readwrite'`; at most the original's. */
   access?: Access;

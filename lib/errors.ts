@@ -39,13 +39,20 @@ function describe(errno: number): [code: string, text: string] {
  * `code` is its name (`'EACCES'`).
  */
 export class KernelError extends Error {
+  /** The class name, as Node prints it. */
   override name = 'KernelError';
+  /** Node's name of the errno, such as `'EACCES'` or `'ENOTSUP'` (errno 95). */
   readonly code: string;
+  /** The negative errno, as in Node's fs errors (`-13` for EACCES). */
   readonly errno: number;
+  /** The system call that failed: `'ioctl'`, `'mmap'`, `'open'`, `'read'`… */
   readonly syscall: string;
+  /** For an ioctl, the kernel's name of the request, e.g. `'DMA_BUF_IOCTL_SYNC'`. */
   readonly request?: string;
+  /** The path involved, for opens and sysfs/procfs reads. */
   readonly path?: string;
 
+  /** Made by the library from a negative errno; the message names the errno, the call and the path. */
   constructor(errno: number, details: KernelErrorDetails) {
     const [code, text] = describe(errno);
     const target = [details.request, details.path && `'${details.path}'`].filter(Boolean).join(' ');
@@ -64,10 +71,14 @@ export class KernelError extends Error {
  * needs. `feature` names it, `requires` says what provides it.
  */
 export class FeatureError extends KernelError {
+  /** The class name, as Node prints it. */
   override name = 'FeatureError';
+  /** The interface that is missing, e.g. `'DRM syncobj'`. */
   readonly feature: string;
+  /** What provides it: a kernel version, a config option or a driver. */
   readonly requires: string;
 
+  /** Made by the library when the kernel answers with the errno that means "not here". */
   constructor(errno: number, feature: string, requires: string, details: KernelErrorDetails) {
     super(errno, details);
     this.feature = feature;
@@ -84,9 +95,12 @@ export class FeatureError extends KernelError {
  * a udev rule) or `'CAP_SYS_RAWIO'` (VFIO's no-IOMMU mode).
  */
 export class PrivilegeError extends KernelError {
+  /** The class name, as Node prints it. */
   override name = 'PrivilegeError';
+  /** The privilege that was missing: `'root'`, `'node-access'` or `'CAP_SYS_RAWIO'`. */
   readonly privilege: 'root' | 'node-access' | 'CAP_SYS_RAWIO';
 
+  /** Made by the library from an EACCES or EPERM; `needs` says what to grant. */
   constructor(errno: number, privilege: PrivilegeError['privilege'], needs: string, details: KernelErrorDetails) {
     super(errno, { ...details, context: details.context ? `${details.context}: ${needs}` : needs });
     this.privilege = privilege;
@@ -95,9 +109,12 @@ export class PrivilegeError extends KernelError {
 
 /** A method was called on an object after its `close()`. */
 export class ClosedError extends Error {
+  /** The class name, as Node prints it. */
   override name = 'ClosedError';
+  /** Always `'ERR_DMABUF_CLOSED'`. */
   readonly code = 'ERR_DMABUF_CLOSED';
 
+  /** Made by the library; `what` names the closed object. */
   constructor(what: string) {
     super(`${what} is closed`);
   }
@@ -105,10 +122,14 @@ export class ClosedError extends Error {
 
 /** An fd of the wrong kind was handed to a constructor (e.g. /dev/null as a dma-buf). */
 export class FdTypeError extends TypeError {
+  /** The class name, as Node prints it. */
   override name = 'FdTypeError';
+  /** Always `'ERR_INVALID_FD_TYPE'`. */
   readonly code = 'ERR_INVALID_FD_TYPE';
+  /** The fd that was refused. */
   readonly fd: number;
 
+  /** Made by the library; the message says what the fd should be and what it is. */
   constructor(fd: number, expected: string, actual: string) {
     super(`fd ${fd} is not a ${expected} (it is ${actual})`);
     this.fd = fd;
@@ -120,9 +141,12 @@ export class FdTypeError extends TypeError {
  * object was closed. `cause` holds the signal's reason.
  */
 export class AbortError extends Error {
+  /** The class name, as Node prints it. */
   override name = 'AbortError';
+  /** Always `'ABORT_ERR'`, as Node's own AbortError. */
   readonly code = 'ABORT_ERR';
 
+  /** Made by the library; `cause` is the signal's reason, or the closed object's ClosedError. */
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -130,9 +154,12 @@ export class AbortError extends Error {
 
 /** A wait's `timeout` elapsed before the fence signalled. */
 export class TimeoutError extends Error {
+  /** The class name, as Node prints it. */
   override name = 'TimeoutError';
+  /** Always `'ETIMEDOUT'`. */
   readonly code = 'ETIMEDOUT';
 
+  /** Made by the library; the message names what did not signal and the timeout in ms. */
   constructor(ms: number, what: string) {
     super(`${what} did not signal within ${ms} ms`);
   }
@@ -180,8 +207,10 @@ export function check<T>(result: T | number, details: KernelErrorDetails): T {
  * `code` are the fence's error; `syscall` is `'fence'`.
  */
 export class FenceError extends KernelError {
+  /** The class name, as Node prints it. */
   override name = 'FenceError';
 
+  /** Made by the library from the fence's negative status; `what` names the fence. */
   constructor(errno: number, what: string) {
     super(errno, { syscall: 'fence', context: `${what} signalled with an error` });
   }

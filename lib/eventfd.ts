@@ -15,6 +15,7 @@ import { native } from './native.js';
 
 const EAGAIN = -11;
 
+/** Options of `EventFd.create()`. */
 export interface EventFdOptions {
   /** Each read takes 1 instead of the whole count (EFD_SEMAPHORE). Default false. */
   semaphore?: boolean;

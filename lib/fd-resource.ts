@@ -69,6 +69,7 @@ export abstract class FdResource implements Disposable {
     closeSync(this.#fd);
   }
 
+  /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -24,8 +24,14 @@ const EAGAIN = -11;
 export const MAX_FDS_PER_MESSAGE = 253;
 
 /** Something that is, or owns, an fd. */
-export type FdLike = number | { readonly fd: number };
+export type FdLike =
+  | number
+  | {
+      /** The fd it owns. */
+      readonly fd: number;
+    };
 
+/** Options of `FdSocket.receive()`. */
 export interface ReceiveOptions extends WaitLimits {
   /** Largest payload accepted, in bytes (default 65536); a longer message is an error. */
   maxBytes?: number;
@@ -35,7 +41,9 @@ export interface ReceiveOptions extends WaitLimits {
 
 /** A received message. The fds are now this process's to own: adopt them (`DmaBuf.fromFd`) or close them. */
 export interface Message {
+  /** The payload, exactly as sent. */
   data: Buffer;
+  /** The fds that came with it, in the order sent. */
   fds: number[];
 }
 
@@ -149,6 +157,7 @@ export class FdSocket extends FdResource {
 
 /** A listening socket at a filesystem path; `accept()` yields FdSockets. */
 export class FdServer extends FdResource {
+  /** The socket's path in the filesystem, removed again by `close()`. */
   readonly path: string;
 
   private constructor(fd: number, path: string) {

@@ -54,7 +54,9 @@ export function readDmaBufFdInfo(pid: number | 'self', fd: number): DmaBufFdInfo
 
 /** One dma-buf fd held by a process. */
 export interface DmaBufHolding extends DmaBufFdInfo {
+  /** The process holding it. */
   pid: number;
+  /** The fd number in that process. */
   fd: number;
 }
 

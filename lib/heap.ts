@@ -15,6 +15,7 @@ import { native } from './native.js';
 
 const HEAP_DIR = '/dev/dma_heap';
 
+/** Options of `DmaHeap.allocate()`. */
 export interface AllocateOptions {
   /** Close the dma-buf on exec (default true). */
   cloexec?: boolean;

@@ -24,6 +24,7 @@ export { EventFd } from './eventfd.js';
 export type { EventFdOptions } from './eventfd.js';
 export { DrmCap, DrmDevice } from './drm/device.js';
 export type { DrmFenceCaps, DrmNode, DrmNodeType, SyncobjPoint, WaitSyncobjsOptions } from './drm/device.js';
+export type { RawDrmVersion as DrmVersion } from './native.js';
 export { Syncobj, SyncobjFd } from './drm/syncobj.js';
 export type { SyncobjWaitOptions, SyncobjWaitStrategy } from './drm/syncobj.js';
 export { GemBuffer } from './drm/gem.js';

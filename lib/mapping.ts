@@ -112,6 +112,7 @@ export class Mapping implements Disposable {
     this.unmap();
   }
 
+  /** Same as `unmap()`, for `using`. */
   [Symbol.dispose](): void {
     this.unmap();
   }

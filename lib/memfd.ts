@@ -17,13 +17,19 @@ const MFD_ALLOW_SEALING = 2;
 
 /** File seals (fcntl F_ADD_SEALS). */
 export const Seal = {
+  /** F_SEAL_SEAL: no more seals can be added. */
   SEAL: 0x1,
+  /** F_SEAL_SHRINK: the file can't get smaller (udmabuf requires it). */
   SHRINK: 0x2,
+  /** F_SEAL_GROW: the file can't get larger. */
   GROW: 0x4,
+  /** F_SEAL_WRITE: no writes, and no writable shared mappings. */
   WRITE: 0x8,
+  /** F_SEAL_FUTURE_WRITE (5.1+): no new writes or writable mappings; existing ones keep working. */
   FUTURE_WRITE: 0x10,
 } as const;
 
+/** Options of `Memfd.create()`. */
 export interface MemfdOptions {
   /** Close on exec (default true). */
   cloexec?: boolean;

@@ -6,10 +6,7 @@
  * @module
  * @internal
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from './load-addon.js';
 
 /** A result or a negative errno. */
 export type Errno = number;
@@ -29,12 +26,19 @@ export interface RawSyncFileInfo {
   fences: RawSyncFenceInfo[];
 }
 
+/** What DRM_IOCTL_VERSION says about a device's driver (`DrmDevice.version()`). */
 export interface RawDrmVersion {
+  /** The driver's major version. */
   major: number;
+  /** The driver's minor version. */
   minor: number;
+  /** The driver's patch level. */
   patchlevel: number;
+  /** The driver's name, e.g. `'vgem'` or `'virtio_gpu'`. */
   name: string;
+  /** The date string the driver reports (often a fixed, old date). */
   date: string;
+  /** The driver's one-line description. */
   description: string;
 }
 
@@ -165,25 +169,10 @@ export interface NativeBinding {
   pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;
 }
 
-/** The package root: the nearest directory up from here holding binding.gyp. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'binding.gyp'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('dmabuf: cannot find the package root (binding.gyp) to load the addon from');
-    dir = parent;
-  }
-  return dir;
-}
-
-const require = createRequire(import.meta.url);
-const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-
 /**
  * The addon. Loading it opens no device, so it works on any Linux machine.
  * DMABUF_ADDON names another build of it, such as the sanitizer build
- * (`npm run build:asan` -> build-asan/Release/dmabuf.node).
+ * (`npm run build:asan` -> build-asan/Release/dmabuf.node). When none
+ * loads, the error says what to do (lib/load-addon.ts).
  */
-export const native: NativeBinding = process.env.DMABUF_ADDON
-  ? (require(process.env.DMABUF_ADDON) as NativeBinding)
-  : load(packageRoot());
+export const native: NativeBinding = loadAddon<NativeBinding>(process.env.DMABUF_ADDON);

@@ -15,7 +15,9 @@ import { errnoName } from './errno-name.js';
 /** The state of a fence: still pending, signalled, or signalled with an error. */
 export type FenceState = 'active' | 'signaled' | 'error';
 
+/** A fence's state, as sync_file and syncobj report it. */
 export interface FenceStatus {
+  /** `'active'` (not yet signalled), `'signaled'`, or `'error'` (signalled with an error). */
   state: FenceState;
   /** The kernel's raw status: 1 signalled, 0 active, negative = -errno of a failed fence. */
   status: number;
@@ -23,6 +25,7 @@ export interface FenceStatus {
   code?: string;
 }
 
+/** One fence inside a sync_file (SYNC_IOC_FILE_INFO). */
 export interface FenceInfo extends FenceStatus {
   /** The fence's timeline (obj_name), e.g. a sw_sync timeline's name or a GPU ring. */
   timeline: string;
@@ -32,8 +35,11 @@ export interface FenceInfo extends FenceStatus {
   timestampNs: bigint;
 }
 
+/** A sync_file's name, overall state and fences (SYNC_IOC_FILE_INFO). */
 export interface SyncFileInfo extends FenceStatus {
+  /** The sync_file's name, set when it was created or merged. */
   name: string;
+  /** The fences it holds (several after a merge). */
   fences: FenceInfo[];
 }
 

@@ -19,6 +19,7 @@ const UDMABUF_FLAGS_CLOEXEC = 1;
 
 /** One piece of a udmabuf: `size` bytes of `memfd` from `offset`. */
 export interface UdmabufRange {
+  /** The memfd whose pages back this piece; it must carry `Seal.SHRINK`. */
   memfd: Memfd;
   /** Page aligned. Default 0. */
   offset?: number;

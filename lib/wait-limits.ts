@@ -9,6 +9,7 @@
 import { options, rangeError } from './args.js';
 import { AbortError, TimeoutError } from './errors.js';
 
+/** How long a wait may last: every wait takes these. */
 export interface WaitLimits {
   /** Rejects the wait with AbortError (cause: the signal's reason) when it fires. */
   signal?: AbortSignal | undefined;

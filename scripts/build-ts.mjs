@@ -3,16 +3,18 @@
 // Compiles lib/ to dist/esm (ESM + .d.ts). A fresh dist/ each time so a
 // deleted source file does not live on in the package.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { resolveBin } from './resolve-bin.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = resolveBin('typescript', 'tsc');
-if (!tsc) {
-  // Installed as a dependency without devDependencies: dist/ ships prebuilt.
-  console.log('build-ts: typescript is not installed; keeping the shipped dist/');
+// Installed from the tarball (which ships dist/ and no lib/), npm may still
+// run this as `prepare` (npm rebuild); a consumer's own typescript must not
+// then delete the shipped dist/.
+if (!tsc || !existsSync(new URL('../lib/index.ts', import.meta.url))) {
+  console.log('build-ts: no lib/ sources or no typescript here; keeping the shipped dist/');
   process.exit(0);
 }
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });

@@ -14,7 +14,9 @@ import type { DrmDevice } from './device.js';
  * device keeps one object per handle.
  */
 export abstract class DeviceHandle implements Disposable {
+  /** The device whose DRM file the handle belongs to; the handle means nothing on another fd. */
   readonly device: DrmDevice;
+  /** The kernel's handle number, valid on `device`'s fd until `close()`. */
   readonly handle: number;
   readonly #label: string;
   #release: (() => void) | undefined;
@@ -38,6 +40,7 @@ export abstract class DeviceHandle implements Disposable {
     if (release && !this.device.closed) release();
   }
 
+  /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

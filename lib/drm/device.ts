@@ -21,18 +21,26 @@ const DRI_DIR = '/dev/dri';
 
 /** DRM_IOCTL_GET_CAP capabilities this library names. */
 export const DrmCap = {
+  /** DRM_CAP_DUMB_BUFFER: the driver makes dumb (CPU-mappable scanout) buffers. */
   DUMB_BUFFER: 0x1,
+  /** DRM_CAP_PRIME: 0x1 import, 0x2 export of dma-bufs. */
   PRIME: 0x5,
+  /** DRM_CAP_SYNCOBJ: the driver has DRM syncobjs. */
   SYNCOBJ: 0x13,
+  /** DRM_CAP_SYNCOBJ_TIMELINE: the syncobjs have timelines (5.2+). */
   SYNCOBJ_TIMELINE: 0x14,
 } as const;
 
+/** A primary node (`/dev/dri/cardN`, modesetting, often group `video`) or a render node (`/dev/dri/renderDN`, group `render`). */
 export type DrmNodeType = 'card' | 'render';
 
 /** What a device offers for fences, as its driver reports it (and, for the eventfd, as trying it shows). */
 export interface DrmFenceCaps {
+  /** The driver does PRIME import or export (DRM_CAP_PRIME is not 0). */
   prime: boolean;
+  /** The driver has syncobjs (DRM_CAP_SYNCOBJ). */
   syncobj: boolean;
+  /** Its syncobjs have timelines (DRM_CAP_SYNCOBJ_TIMELINE). */
   syncobjTimeline: boolean;
   /** DRM_IOCTL_SYNCOBJ_EVENTFD works (Linux 6.6+ and a syncobj driver). */
   syncobjEventfd: boolean;
@@ -40,11 +48,13 @@ export interface DrmFenceCaps {
 
 /** One syncobj point in a `waitSyncobjs` call. */
 export interface SyncobjPoint {
+  /** The syncobj to wait on; all of them on the same device. */
   syncobj: Syncobj;
   /** Default 0: the binary fence. */
   point?: bigint | number;
 }
 
+/** Options of `DrmDevice.waitSyncobjs()`. */
 export interface WaitSyncobjsOptions {
   /** Wait for all (default) or for any. */
   all?: boolean;
@@ -62,13 +72,19 @@ export interface WaitSyncobjsOptions {
   deadlineNs?: bigint;
 }
 
+/** One DRM node found by `DrmDevice.list()`. */
 export interface DrmNode {
+  /** The node's path, e.g. `/dev/dri/renderD128`. */
   path: string;
+  /** Primary (`'card'`) or render node. */
   type: DrmNodeType;
+  /** The kernel driver's name (DRM_IOCTL_VERSION), e.g. `'virtio_gpu'`. */
   driver: string;
+  /** The driver's version, `major.minor.patchlevel`. */
   version: string;
   /** The bus device behind the node from sysfs: a PCI address (`0000:00:02.0`) or a platform name (`vgem`). */
   bus: string | undefined;
+  /** What the driver offers for fences. */
   caps: DrmFenceCaps;
 }
 
@@ -88,6 +104,7 @@ function busOf(entry: string): string | undefined {
  * `render` group.
  */
 export class DrmDevice extends FdResource {
+  /** The node this device was opened from. */
   readonly path: string;
   #version: RawDrmVersion | undefined;
   /** GEM handles are per DRM file and not reference-counted: this map owns them. */

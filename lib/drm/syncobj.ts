@@ -20,6 +20,7 @@ export type { SyncobjWaitStrategy } from './syncobj-waits.js';
 const IMPORT_SYNC_FILE = 1;
 const QUERY_LAST_SUBMITTED = 1;
 
+/** Options of `Syncobj.wait()`. */
 export interface SyncobjWaitOptions extends WaitLimits {
   /** Resolve once the point has a fence (is submitted), not once it signals (WAIT_AVAILABLE). */
   available?: boolean;

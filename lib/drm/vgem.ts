@@ -18,6 +18,7 @@ const VGEM_FENCE_WRITE = 1;
  */
 export class VgemFence {
   readonly #gem: GemBuffer;
+  /** vgem's fence id, as DRM_IOCTL_VGEM_FENCE_ATTACH returned it. */
   readonly id: number;
   #signaled = false;
 
@@ -50,6 +51,7 @@ export class VgemFence {
     return new VgemFence(gem, id);
   }
 
+  /** True once `signal()` succeeded. */
   get signaled(): boolean {
     return this.#signaled;
   }

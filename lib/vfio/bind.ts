@@ -146,6 +146,7 @@ export class VfioPciBinding implements Disposable {
     }
   }
 
+  /** Same as `restore()`, for `using`. */
   [Symbol.dispose](): void {
     this.restore();
   }

@@ -26,12 +26,15 @@ const PCI_BAR_COUNT = 6;
 
 /** VFIO_REGION_INFO_FLAG_* as booleans, with the region's size. */
 export interface VfioRegion {
+  /** The region index: 0-5 are BARs 0-5, 6 the ROM, 7 PCI config space. */
   index: number;
   /** Bytes; 0 for a BAR the device does not implement. */
   size: number;
   /** Offset of the region in the device fd, for pread/pwrite/mmap of the fd itself. */
   offset: number;
+  /** The region can be read (VFIO_REGION_INFO_FLAG_READ). */
   readable: boolean;
+  /** The region can be written (VFIO_REGION_INFO_FLAG_WRITE). */
   writable: boolean;
   /** The region can be mmap()ed through the device fd. */
   mappable: boolean;
@@ -49,6 +52,7 @@ export interface VfioFeatures {
   dmaBufMemAttr: boolean;
 }
 
+/** Options of `VfioDevice.open()`. */
 export interface VfioOpenOptions {
   /**
    * `'group'`: /dev/vfio/vfio + the IOMMU group (type1, or no-IOMMU);
@@ -58,6 +62,7 @@ export interface VfioOpenOptions {
   via?: VfioPath | 'auto';
 }
 
+/** Options of `VfioDevice.exportDmaBuf()`. */
 export interface ExportDmaBufOptions {
   /** The dma-buf fd's access: `'readwrite'` (default), `'read'` or `'write'`. */
   access?: Access;
@@ -134,7 +139,14 @@ export class VfioDevice extends FdResource {
    * (bit 1 = PCI device, bit 0 = supports reset).
    * @throws {ClosedError} after close()
    */
-  get info(): { flags: number; numRegions: number; numIrqs: number } {
+  get info(): {
+    /** VFIO_DEVICE_FLAGS_*: bit 0 reset supported, bit 1 PCI device. */
+    flags: number;
+    /** How many regions (BARs, ROM, config space…) the device has. */
+    numRegions: number;
+    /** How many IRQ types (INTx, MSI, MSI-X…) the device has. */
+    numIrqs: number;
+  } {
     return check(native.vfioDeviceGetInfo(this.open()), { syscall: 'ioctl', request: 'VFIO_DEVICE_GET_INFO' });
   }
 

@@ -21,6 +21,7 @@ const TYPE1V2 = 3;
 const NOIOMMU = 8;
 const GROUP_VIABLE = 1;
 
+/** How a VFIO device is opened: through its IOMMU group and a container, or its cdev and iommufd. */
 export type VfioPath = 'group' | 'cdev';
 
 export interface OpenedDevice {

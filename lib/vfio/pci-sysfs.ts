@@ -16,7 +16,9 @@ export const PCI_DEVICES = '/sys/bus/pci/devices';
 export interface PciDeviceInfo {
   /** Full address, `'0000:00:04.0'`. */
   address: string;
+  /** The PCI vendor id, e.g. `0x1234`. */
   vendor: number;
+  /** The PCI device id, e.g. `0x11e8` (QEMU's edu). */
   device: number;
   /** PCI class code, e.g. 0x00ff00. */
   class: number;

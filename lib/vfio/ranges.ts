@@ -10,7 +10,9 @@ import { native } from '../native.js';
 
 /** A slice of a BAR: `length` bytes from `offset`, both page aligned. */
 export interface BarRange {
+  /** Byte offset into the BAR, page aligned. */
   offset: number;
+  /** Bytes from `offset`, page aligned and not zero. */
   length: number;
 }
 
