@@ -174,15 +174,36 @@ export function check<T>(result: T | number, details: KernelErrorDetails): T {
   return result as T;
 }
 
+/** Which fence failed, when a wait covers several (a merged sync_file). */
+export interface FailedFence {
+  /** The failed fence's timeline (obj_name), e.g. a sw_sync timeline or a GPU ring. */
+  timeline: string;
+  /** The driver that created it, e.g. `'sw_sync'`, `'vgem'`. */
+  driver: string;
+  /** Its position in the sync_file's fence list (`SyncFile.info().fences`). */
+  index: number;
+}
+
 /**
  * A fence signalled with an error (for example -ENODEV after a device was
  * unplugged, -ENOENT when a sw_sync timeline was destroyed). `errno` and
- * `code` are the fence's error; `syscall` is `'fence'`.
+ * `code` are the fence's error; `syscall` is `'fence'`. For a merged
+ * sync_file, `timeline` and `driver` name the member that failed.
  */
 export class FenceError extends KernelError {
   override name = 'FenceError';
+  readonly timeline?: string;
+  readonly driver?: string;
+  /** The failed member's index in `SyncFile.info().fences`. */
+  readonly fenceIndex?: number;
 
-  constructor(errno: number, what: string) {
-    super(errno, { syscall: 'fence', context: `${what} signalled with an error` });
+  constructor(errno: number, what: string, fence?: FailedFence) {
+    const which = fence ? ` (fence ${fence.index}: timeline '${fence.timeline}' of driver '${fence.driver}')` : '';
+    super(errno, { syscall: 'fence', context: `${what} signalled with an error${which}` });
+    if (fence) {
+      this.timeline = fence.timeline;
+      this.driver = fence.driver;
+      this.fenceIndex = fence.index;
+    }
   }
 }

@@ -6,10 +6,10 @@
  * @module
  */
 export { AbortError, ClosedError, FdTypeError, FeatureError, FenceError, KernelError, TimeoutError } from './errors.js';
-export type { KernelErrorDetails } from './errors.js';
+export type { FailedFence, KernelErrorDetails } from './errors.js';
 export type { Access } from './constants.js';
 export { DmaBuf, DMA_BUF_NAME_MAX } from './dma-buf.js';
-export type { DeriveOptions, MapOptions } from './dma-buf.js';
+export type { DeriveOptions, FenceAccess, FenceWaiter, MapOptions } from './dma-buf.js';
 export { listDmaBufs } from './fdinfo.js';
 export type { DmaBufFdInfo, DmaBufHolding } from './fdinfo.js';
 export { Mapping } from './mapping.js';
@@ -23,7 +23,7 @@ export type { WaitLimits } from './wait-limits.js';
 export { EventFd } from './eventfd.js';
 export type { EventFdOptions } from './eventfd.js';
 export { DrmCap, DrmDevice } from './drm/device.js';
-export type { DrmFenceCaps, DrmNode, DrmNodeType, SyncobjPoint, WaitSyncobjsOptions } from './drm/device.js';
+export type { DrmFenceCaps, DrmNode, DrmNodeType, SyncobjPoint, WaitSyncobjsOptions, WaitSyncobjsSyncOptions } from './drm/device.js';
 export { Syncobj, SyncobjFd } from './drm/syncobj.js';
 export type { SyncobjWaitOptions, SyncobjWaitStrategy } from './drm/syncobj.js';
 export { GemBuffer } from './drm/gem.js';

@@ -48,6 +48,22 @@ function toFenceInfo(raw: RawSyncFenceInfo): FenceInfo {
 }
 
 /**
+ * @internal For a sync_file (fd) whose own status is `fileStatus`: a
+ * FenceError naming the first member that has failed, or for the file's own
+ * error, or undefined if no fence has failed (yet). The members are read
+ * because the kernel records a member's error on a merged fence only if
+ * signalling was enabled on it before the member failed.
+ */
+export function fenceFailure(fd: number, fileStatus: number, what: string): FenceError | undefined {
+  const raw = check(native.syncFileInfo(fd), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+  const index = raw.fences.findIndex((fence) => fence.status < 0);
+  const failed = raw.fences[index];
+  if (failed) return new FenceError(failed.status, what, { timeline: failed.timeline, driver: failed.driver, index });
+  if (fileStatus < 0) return new FenceError(fileStatus, what);
+  return undefined;
+}
+
+/**
  * Owns a sync_file fd. Needs CONFIG_SYNC_FILE (every kernel with dma-buf
  * fences); no device node or permission beyond holding the fd.
  */
@@ -84,11 +100,17 @@ export class SyncFile extends FdResource {
   }
 
   /**
-   * The overall status without the per-fence list (one ioctl, no allocation per fence).
+   * The file's own state (SYNC_IOC_FILE_INFO with num_fences = 0: exactly
+   * one ioctl, no per-fence list). A merged file stays `'active'` until every
+   * member has signalled. After that, whether a member's error shows here is
+   * the kernel's choice (it records it only if something was waiting for the
+   * merged fence, e.g. a poll or `wait()`); `info().fences` always has each
+   * member's status, and `wait()` checks them.
    * @throws {ClosedError} after close()
+   * @throws {KernelError} from SYNC_IOC_FILE_INFO
    */
   status(): FenceStatus {
-    const raw = check(native.syncFileInfo(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+    const raw = check(native.syncFileStatus(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
     return toStatus(raw.status);
   }
 
@@ -151,7 +173,9 @@ export class SyncFile extends FdResource {
 
   /**
    * Resolves when the fence signals; rejects with FenceError if it signals
-   * with an error. Waits on the fd's readiness on the event loop (poll
+   * with an error. A merged file settles only when it signals (every member
+   * has), and then rejects if any member failed, naming that member's
+   * timeline and driver in the FenceError. Waits on the fd's readiness on the event loop (poll
    * POLLIN), so no thread is blocked however many waits are pending.
    * @throws {AbortError} (rejection) the signal fired, or the SyncFile was closed while waiting
    * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
@@ -165,7 +189,8 @@ export class SyncFile extends FdResource {
         () => {
           const state = this.status();
           if (state.state === 'active') return { done: false };
-          if (state.state === 'error') throw new FenceError(state.status, 'sync_file');
+          const failure = fenceFailure(this.open(), state.status, 'sync_file');
+          if (failure) throw failure;
           return { done: true, value: undefined };
         },
         checkWaitLimits(limits),

@@ -9,13 +9,14 @@ import { basename } from 'node:path';
 import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { AbortError, ClosedError, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
+import { AbortError, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
 import { GemBuffer } from './gem.js';
-import { Syncobj, SyncobjFd, toPoint } from './syncobj.js';
-import { SyncobjWaits, WAIT_ALL, WAIT_AVAILABLE, WAIT_DEADLINE, WAIT_FOR_SUBMIT } from './syncobj-waits.js';
+import { Syncobj, SyncobjFd } from './syncobj.js';
+import { type SyncobjPoint, type WaitSyncobjsOptions, type WaitSyncobjsSyncOptions, waitSyncobjs, waitSyncobjsSync } from './syncobj-multi-wait.js';
+import { SyncobjWaits } from './syncobj-waits.js';
 
 const DRI_DIR = '/dev/dri';
 
@@ -38,29 +39,7 @@ export interface DrmFenceCaps {
   syncobjEventfd: boolean;
 }
 
-/** One syncobj point in a `waitSyncobjs` call. */
-export interface SyncobjPoint {
-  syncobj: Syncobj;
-  /** Default 0: the binary fence. */
-  point?: bigint | number;
-}
-
-export interface WaitSyncobjsOptions {
-  /** Wait for all (default) or for any. */
-  all?: boolean;
-  /** Points without a fence yet wait for one instead of failing with EINVAL (WAIT_FOR_SUBMIT). */
-  forSubmit?: boolean;
-  /** Satisfied once each point has a fence, signalled or not (WAIT_AVAILABLE). */
-  available?: boolean;
-  /**
-   * Milliseconds to block the calling thread (default 0: just check). The
-   * kernel takes an absolute CLOCK_MONOTONIC time; this is computed here, and
-   * the ioctl helper's restarts after EINTR keep the same deadline.
-   */
-  timeout?: number;
-  /** A CLOCK_MONOTONIC nanosecond deadline hint for the fences (WAIT_DEADLINE, 6.5+). */
-  deadlineNs?: bigint;
-}
+export type { SyncobjPoint, WaitSyncobjsOptions, WaitSyncobjsSyncOptions } from './syncobj-multi-wait.js';
 
 export interface DrmNode {
   path: string;
@@ -307,40 +286,47 @@ export class DrmDevice extends FdResource {
   }
 
   /**
-   * Checks, or waits with the calling thread blocked for at most `timeout`
-   * ms, for several points at once (SYNCOBJ_TIMELINE_WAIT). Returns the
-   * index of the first signalled point (meaningful with `all: false`).
-   * Prefer `Syncobj.wait()`, which blocks nothing.
-   * @throws {KernelError} ETIME: not satisfied within the timeout; EINVAL: a point has no fence and `forSubmit` is off
+   * Waits on the event loop for several syncobj points at once: all of them
+   * (default) or any. Resolves with the index of the first satisfied point
+   * in `points` (with `all`, every point is, so 0). A point whose fence
+   * signalled with an error rejects with FenceError (with `all`, once every
+   * point has signalled). Checks once with SYNCOBJ_TIMELINE_WAIT (the
+   * kernel's answer, with `forSubmit`/`available`/`deadlineNs`), then waits
+   * for each point as `Syncobj.wait` does: no thread is blocked. Needs a
+   * driver with DRIVER_SYNCOBJ (timeline points: DRIVER_SYNCOBJ_TIMELINE);
+   * render nodes suffice.
+   * @throws {TypeError} (rejection) points is not a non-empty array of this device's Syncobjs; bad options
+   * @throws {ClosedError} (rejection) the device or a syncobj is closed
+   * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
+   * @throws {AbortError} (rejection) the signal fired, or the device or a syncobj was closed while waiting
+   * @throws {FenceError} (rejection) a satisfied point's fence signalled with an error
+   * @throws {KernelError} (rejection) EINVAL: a point has no fence and `forSubmit` is off
    */
-  waitSyncobjs(points: readonly SyncobjPoint[], opts?: WaitSyncobjsOptions): number {
-    if (!Array.isArray(points) || points.length === 0) throw new TypeError('points must be a non-empty array');
-    const o = options<WaitSyncobjsOptions>('options', opts);
-    const handles = new Uint32Array(points.length);
-    const values = new BigUint64Array(points.length);
-    points.forEach((entry, i) => {
-      if (!(entry?.syncobj instanceof Syncobj) || entry.syncobj.device !== this) {
-        throw new TypeError(`points[${i}].syncobj must be a Syncobj of this device`);
-      }
-      if (entry.syncobj.closed) throw new ClosedError(`syncobj ${entry.syncobj.handle}`);
-      handles[i] = entry.syncobj.handle;
-      values[i] = toPoint(entry.point ?? 0n, `points[${i}].point`);
-    });
-    const timeout = o.timeout ?? 0;
-    assertInt('options.timeout', timeout, 0, 0x7fffffff);
-    const flags =
-      (flag('options.all', o.all, true) ? WAIT_ALL : 0) |
-      (flag('options.forSubmit', o.forSubmit, false) ? WAIT_FOR_SUBMIT : 0) |
-      (flag('options.available', o.available, false) ? WAIT_AVAILABLE : 0) |
-      (o.deadlineNs !== undefined ? WAIT_DEADLINE : 0);
-    const deadline = o.deadlineNs === undefined ? 0n : toPoint(o.deadlineNs, 'options.deadlineNs');
-    // Absolute: computed once, so a restarted ioctl keeps the caller's deadline.
-    const until = timeout === 0 ? 0n : process.hrtime.bigint() + BigInt(timeout) * 1_000_000n;
-    return check(native.syncobjTimelineWait(this.open(), handles, values, until, flags, deadline), {
-      syscall: 'ioctl',
-      request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT',
-      path: this.path,
-    });
+  waitSyncobjs(points: readonly SyncobjPoint[], opts?: WaitSyncobjsOptions): Promise<number> {
+    const site: { stack?: string } = {};
+    Error.captureStackTrace(site, this.waitSyncobjs);
+    try {
+      this.open();
+      return waitSyncobjs(this, points, opts, site);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The same multi-wait with the calling thread BLOCKED for at most
+   * `timeout` ms (default 0: just check), in one SYNCOBJ_TIMELINE_WAIT.
+   * Returns the kernel's index of the first signalled point (meaningful
+   * with `all: false`). Does not check fences for errors; prefer
+   * `waitSyncobjs()`, which blocks nothing.
+   * @throws {TimeoutError} not satisfied within `timeout` (the kernel's ETIME), the same class every wait uses
+   * @throws {KernelError} EINVAL: a point has no fence and `forSubmit` is off
+   * @throws {TypeError} / {RangeError} bad points or options
+   * @throws {ClosedError} the device or a syncobj is closed
+   */
+  waitSyncobjsSync(points: readonly SyncobjPoint[], opts?: WaitSyncobjsSyncOptions): number {
+    this.open();
+    return waitSyncobjsSync(this, points, opts);
   }
 
   #eventfdWorks: boolean | undefined;
@@ -372,6 +358,8 @@ export class DrmDevice extends FdResource {
   #adoptSyncobj(handle: number): Syncobj {
     const syncobj = new Syncobj(this, handle, () => {
       if (!this.#syncobjs.delete(handle)) return;
+      // Before DESTROY: a thread wait would otherwise end ENOENT, an eventfd or sync_file wait never.
+      this.#waits?.abandon(handle, new AbortError(`syncobj ${handle} was closed while waiting`));
       check(native.syncobjDestroy(this.open(), handle), { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_DESTROY', path: this.path });
     });
     this.#syncobjs.set(handle, syncobj);

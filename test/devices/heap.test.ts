@@ -170,7 +170,7 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     expect(() => buf.size).toThrow(ClosedError);
     expect(() => buf.map()).toThrow(ClosedError);
     expect(() => buf.setName('x')).toThrow(ClosedError);
-    expect(() => buf.exportSyncFile()).toThrow(ClosedError);
+    expect(() => buf.exportSyncFile('writer')).toThrow(ClosedError);
     expect(() => buf.beginCpuAccess()).toThrow(ClosedError);
     expect(() => heap.allocate(4096)).toThrow(ClosedError);
     expect(() => buf.fd).toThrow(/dma-buf \(fd \d+\) is closed/);
@@ -191,7 +191,7 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     need(ctx, has.systemHeap(), 'no system heap');
     using heap = DmaHeap.open('system');
     using buf = heap.allocate(4096);
-    using sync = buf.exportSyncFile();
+    using sync = buf.exportSyncFile('writer');
     expect(sync.status().state).toBe('signaled');
     await sync.wait();
     expect(Mapping).toBeDefined();
