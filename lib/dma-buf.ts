@@ -23,7 +23,7 @@ import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { type DmaBufFdInfo, readDmaBufFdInfo } from './fdinfo.js';
 import { Mapping } from './mapping.js';
 import { native } from './native.js';
-import { SyncFile, fenceFailure } from './sync-file.js';
+import { type FenceNames, SyncFile, fenceFailure, fenceNames } from './sync-file.js';
 import { VFIO_DMA_BUF_PROPOSED, VFIO_EXPORTER } from './vfio/proposed.js';
 
 /** Who will wait on an exported sync_file: a reader (waits for writers) or a writer (waits for everyone). */
@@ -121,17 +121,29 @@ export class DmaBuf extends FdResource {
 
   /**
    * Names the buffer; the name shows in fdinfo and debugfs and is shared by
-   * every fd of the buffer. DMA_BUF_SET_NAME, kernel 5.8+.
-   * @param name at most 31 bytes of UTF-8, no NUL
-   * @throws {RangeError} the name is longer than 31 bytes or contains NUL
+   * every fd of the buffer. DMA_BUF_SET_NAME, kernel 5.8+. Only names that
+   * read back exactly are accepted: the kernel keeps at most 31 bytes and
+   * stops at NUL, and fdinfo prints the name on one line, so a newline
+   * would cut it; a lone UTF-16 surrogate has no UTF-8 form.
+   * @param name at most 31 bytes of UTF-8; no NUL, no newline, no lone surrogate
+   * @throws {TypeError} (code ERR_INVALID_ARG_VALUE) the name holds NUL, a newline or a lone surrogate
+   * @throws {RangeError} (code ERR_OUT_OF_RANGE) the name is longer than 31 bytes of UTF-8
    * @throws {ClosedError} after close()
    * @throws {KernelError} from DMA_BUF_SET_NAME (EBUSY on kernels before 6.4 once the buffer is attached to a device)
    */
   setName(name: string): void {
     assertString('name', name);
+    const bad = /\0|\n|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(name);
+    if (bad) {
+      const what = bad[0] === '\0' ? 'NUL' : bad[0] === '\n' ? 'a newline' : 'a lone surrogate';
+      throw Object.assign(
+        new TypeError(`name must be text the kernel can store and fdinfo can show: it holds ${what} at index ${bad.index}`),
+        { code: 'ERR_INVALID_ARG_VALUE' },
+      );
+    }
     const bytes = Buffer.byteLength(name, 'utf8');
-    if (bytes > DMA_BUF_NAME_MAX || name.includes('\0')) {
-      throw rangeError(`name must be at most ${DMA_BUF_NAME_MAX} bytes of UTF-8 without NUL, received ${bytes} bytes`);
+    if (bytes > DMA_BUF_NAME_MAX) {
+      throw rangeError(`name must be at most ${DMA_BUF_NAME_MAX} bytes of UTF-8, received ${bytes} bytes`);
     }
     check(native.dmaBufSetName(this.open(), name), { syscall: 'ioctl', request: 'DMA_BUF_SET_NAME' });
   }
@@ -295,6 +307,7 @@ export class DmaBuf extends FdResource {
   #whenReady(events: number, waiter: FenceWaiter, limits: WaitLimits, what: string): Promise<void> {
     // The fences pending at the last wakeup, and the first failure seen among them.
     let snapshot: SyncFile | undefined;
+    let names: FenceNames[] | undefined;
     let failure: FenceError | undefined;
     const release = (): void => {
       snapshot?.close();
@@ -307,12 +320,14 @@ export class DmaBuf extends FdResource {
         () => {
           // Exported before poll, so a fence that signals in between is in it.
           const next = this.#snapshot(waiter);
-          if (snapshot) failure ??= fenceFailure(snapshot.fd, 0, what);
+          if (snapshot) failure ??= fenceFailure(snapshot.fd, 0, what, names);
           release();
           snapshot = next;
+          // Names of the pending fences, for the error: the kernel hides them once they signal.
+          names = snapshot && fenceNames(snapshot.fd);
           const ready = check(native.pollNow(this.open(), events), { syscall: 'poll', context: what });
           if (!(ready & events)) return { done: false };
-          if (snapshot) failure ??= fenceFailure(snapshot.fd, 0, what);
+          if (snapshot) failure ??= fenceFailure(snapshot.fd, 0, what, names);
           if (failure) throw failure;
           return { done: true, value: undefined };
         },

@@ -103,6 +103,25 @@ export class ClosedError extends Error {
   }
 }
 
+/**
+ * The kernel handed back an fd whose access mode is not the one asked for,
+ * and the call refused it (closing it) rather than return more or less
+ * access than requested. `requested` and `actual` are `'read'` or
+ * `'readwrite'`.
+ */
+export class AccessModeError extends Error {
+  override name = 'AccessModeError';
+  readonly code = 'ERR_DMABUF_ACCESS_MODE';
+  readonly requested: string;
+  readonly actual: string;
+
+  constructor(message: string, requested: string, actual: string) {
+    super(message);
+    this.requested = requested;
+    this.actual = actual;
+  }
+}
+
 /** An fd of the wrong kind was handed to a constructor (e.g. /dev/null as a dma-buf). */
 export class FdTypeError extends TypeError {
   override name = 'FdTypeError';

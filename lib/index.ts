@@ -35,7 +35,7 @@ export type { UdmabufRange } from './udmabuf.js';
 export { FdServer, FdSocket, MAX_FDS_PER_MESSAGE } from './fd-socket.js';
 export type { FdLike, Message, ReceiveOptions } from './fd-socket.js';
 export { SwSyncTimeline } from './sw-sync.js';
-export { PrivilegeError } from './errors.js';
+export { AccessModeError, PrivilegeError } from './errors.js';
 export { VfioDevice } from './vfio/device.js';
 export type { ExportDmaBufOptions, VfioFeatures, VfioMemAttr, VfioOpenOptions, VfioRegion } from './vfio/device.js';
 export type { VfioPath } from './vfio/open.js';

@@ -24,9 +24,16 @@ export interface FenceStatus {
 }
 
 export interface FenceInfo extends FenceStatus {
-  /** The fence's timeline (obj_name), e.g. a sw_sync timeline's name or a GPU ring. */
+  /**
+   * The fence's timeline (obj_name), e.g. a sw_sync timeline's name or a GPU
+   * ring. Linux 7.2 reports `'signaled-timeline'` once the fence has signalled.
+   */
   timeline: string;
-  /** The driver that created the fence, e.g. `'vgem'`, `'sw_sync'`, `'virtio_gpu'`. */
+  /**
+   * The driver that created the fence, e.g. `'vgem'`, `'sw_sync'`,
+   * `'virtio_gpu'`. Linux 7.2 reports `'detached-driver'` once the fence has
+   * signalled (it no longer calls into a driver that may be unloaded).
+   */
   driver: string;
   /** CLOCK_MONOTONIC nanoseconds at which it signalled (0n while active). */
   timestampNs: bigint;
@@ -47,18 +54,32 @@ function toFenceInfo(raw: RawSyncFenceInfo): FenceInfo {
   return { ...toStatus(raw.status), timeline: raw.timeline, driver: raw.driver, timestampNs: raw.timestampNs };
 }
 
+/** A fence's names, as the kernel gives them while it is active. */
+export type FenceNames = Pick<RawSyncFenceInfo, 'timeline' | 'driver'>;
+
+/** The names of a sync_file's fences, read while they are active (once signalled, 7.2 hides them). */
+export function fenceNames(fd: number): FenceNames[] {
+  const raw = check(native.syncFileInfo(fd), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+  return raw.fences.map(({ timeline, driver }) => ({ timeline, driver }));
+}
+
 /**
  * @internal For a sync_file (fd) whose own status is `fileStatus`: a
  * FenceError naming the first member that has failed, or for the file's own
  * error, or undefined if no fence has failed (yet). The members are read
  * because the kernel records a member's error on a merged fence only if
- * signalling was enabled on it before the member failed.
+ * signalling was enabled on it before the member failed. `names`, read
+ * earlier while the fences were active, name the member: Linux 7.2 reports
+ * a signalled fence as 'detached-driver' on 'signaled-timeline'.
  */
-export function fenceFailure(fd: number, fileStatus: number, what: string): FenceError | undefined {
+export function fenceFailure(fd: number, fileStatus: number, what: string, names?: readonly FenceNames[]): FenceError | undefined {
   const raw = check(native.syncFileInfo(fd), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
   const index = raw.fences.findIndex((fence) => fence.status < 0);
   const failed = raw.fences[index];
-  if (failed) return new FenceError(failed.status, what, { timeline: failed.timeline, driver: failed.driver, index });
+  if (failed) {
+    const { timeline, driver } = names?.[index] ?? failed;
+    return new FenceError(failed.status, what, { timeline, driver, index });
+  }
   if (fileStatus < 0) return new FenceError(fileStatus, what);
   return undefined;
 }
@@ -184,12 +205,17 @@ export class SyncFile extends FdResource {
    */
   wait(limits: WaitLimits = {}): Promise<void> {
     try {
+      let names: FenceNames[] | undefined;
       return this.watcher().wait(
         READABLE,
         () => {
           const state = this.status();
-          if (state.state === 'active') return { done: false };
-          const failure = fenceFailure(this.open(), state.status, 'sync_file');
+          if (state.state === 'active') {
+            // Once, while pending: the names a failed member would lose on signalling.
+            names ??= fenceNames(this.open());
+            return { done: false };
+          }
+          const failure = fenceFailure(this.open(), state.status, 'sync_file', names);
           if (failure) throw failure;
           return { done: true, value: undefined };
         },

@@ -9,16 +9,21 @@ import { basename } from 'node:path';
 import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { AbortError, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
+import { AbortError, EOPNOTSUPP, FeatureError, PrivilegeError, check, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
+import { assertPathText, openError } from '../node-access.js';
 import { GemBuffer } from './gem.js';
 import { Syncobj, SyncobjFd } from './syncobj.js';
 import { type SyncobjPoint, type WaitSyncobjsOptions, type WaitSyncobjsSyncOptions, waitSyncobjs, waitSyncobjsSync } from './syncobj-multi-wait.js';
 import { SyncobjWaits } from './syncobj-waits.js';
 
 const DRI_DIR = '/dev/dri';
+const NODE_ACCESS = {
+  privilege: 'node-access',
+  how: 'read-write access to the node: membership of its group (usually video for card nodes, render for render nodes) or root',
+} as const;
 
 /** DRM_IOCTL_GET_CAP capabilities this library names. */
 export const DrmCap = {
@@ -81,17 +86,20 @@ export class DrmDevice extends FdResource {
 
   /**
    * Opens a DRM node by path (read-write, close-on-exec).
-   * @throws {KernelError} ENOENT, EACCES (the node's group, usually `video` or `render`)
+   * @throws {TypeError} (code ERR_INVALID_ARG_VALUE) the path holds a NUL byte
+   * @throws {PrivilegeError} EACCES/EPERM: no read-write access to the node (privilege `'node-access'`: its group, usually `video` or `render`, or root)
+   * @throws {KernelError} ENOENT and other open errors
    * @throws {FdTypeError} the path is not a DRM node
    */
   static open(path: string): DrmDevice {
     assertString('path', path);
+    assertPathText('path', path);
     let fd: number;
     try {
       fd = openSync(path, O_RDWR | O_CLOEXEC);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      throw new KernelError(e.errno ?? -5, { syscall: 'open', path });
+      throw openError(e.errno ?? -5, path, `DRM node ${path}`, NODE_ACCESS);
     }
     try {
       assertFdKind(fd, 'drm');
@@ -109,13 +117,19 @@ export class DrmDevice extends FdResource {
    * (permissions) are left out. Empty on machines without DRM.
    */
   static list(): DrmNode[] {
+    return DrmDevice.#scan().nodes;
+  }
+
+  /** The nodes that opened, and those the kernel refused for lack of permission. */
+  static #scan(): { nodes: DrmNode[]; refused: PrivilegeError[] } {
+    const nodes: DrmNode[] = [];
+    const refused: PrivilegeError[] = [];
     let entries: string[];
     try {
       entries = readdirSync(DRI_DIR);
     } catch {
-      return [];
+      return { nodes, refused };
     }
-    const nodes: DrmNode[] = [];
     for (const entry of entries.sort()) {
       const type: DrmNodeType | undefined = entry.startsWith('card') ? 'card' : entry.startsWith('renderD') ? 'render' : undefined;
       if (!type) continue;
@@ -130,16 +144,18 @@ export class DrmDevice extends FdResource {
           bus: busOf(entry),
           caps: device.fenceCaps(),
         });
-      } catch {
-        // Unopenable node: not ours to report.
+      } catch (error) {
+        // Unopenable node: not ours to report, but a refusal explains a missing driver.
+        if (error instanceof PrivilegeError) refused.push(error);
       }
     }
-    return nodes;
+    return { nodes, refused };
   }
 
   /**
    * Opens the first node of `type` (default `'card'`) whose driver is `driver`.
    * @throws {FeatureError} no such node; the message lists the nodes that exist
+   * @throws {PrivilegeError} no node of that driver could be opened and some nodes refused access (EACCES/EPERM): the driver's may be among them
    */
   static openByDriver(driver: string, opts?: { type?: DrmNodeType }): DrmDevice {
     assertString('driver', driver);
@@ -151,6 +167,7 @@ export class DrmDevice extends FdResource {
   /**
    * Opens the first node of `type` (default `'render'`), of any driver.
    * @throws {FeatureError} no such node; the message lists the nodes that exist
+   * @throws {PrivilegeError} no node of that type could be opened and some refused access (EACCES/EPERM)
    */
   static openFirst(opts?: { type?: DrmNodeType }): DrmDevice {
     const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'render';
@@ -158,17 +175,24 @@ export class DrmDevice extends FdResource {
     return DrmDevice.#openMatching(type);
   }
 
-  /** Opens the first listed node of `type` (and `driver`), or says which nodes there are. */
+  /** Opens the first listed node of `type` (and `driver`), or says why there is none. */
   static #openMatching(type: DrmNodeType, driver?: string): DrmDevice {
-    const nodes = DrmDevice.list();
+    const { nodes, refused } = DrmDevice.#scan();
     const match = nodes.find((n) => n.type === type && (driver === undefined || n.driver === driver));
     if (!match) {
       const present = nodes.map((n) => `${n.path} (${n.driver})`).join(', ') || 'none';
-      const [feature, requires] =
-        driver === undefined
-          ? [`a DRM ${type} node`, `none could be opened; present: ${present}`]
-          : [`DRM driver '${driver}'`, `no ${type} node of that driver; present: ${present}`];
-      throw new FeatureError(-2, feature, requires, { syscall: 'open', path: DRI_DIR });
+      const wanted = driver === undefined ? `a DRM ${type} node` : `DRM driver '${driver}'`;
+      const first = refused[0];
+      if (first) {
+        // The driver of a node we may not open is unknown: say the refusal, not "absent".
+        const paths = refused.map((e) => e.path).join(', ');
+        throw new PrivilegeError(first.errno, 'node-access', `${wanted}: ${paths} refused access (${first.code}), so it may be there; ${NODE_ACCESS.how}; this process is uid ${process.getuid?.() ?? '?'}; opened: ${present}`, {
+          syscall: 'open',
+          path: first.path!,
+        });
+      }
+      const requires = driver === undefined ? `none could be opened; present: ${present}` : `no ${type} node of that driver; present: ${present}`;
+      throw new FeatureError(-2, wanted, requires, { syscall: 'open', path: DRI_DIR });
     }
     return DrmDevice.open(match.path);
   }

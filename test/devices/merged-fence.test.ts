@@ -52,23 +52,31 @@ describe('merged sync_file state', () => {
     const a = openSwSync(ctx);
     using b = openSwSync(ctx);
     using m = merged(a, b);
-    a.close(); // a's fence signals -ENOENT
+    const waiting = m.file.wait({ timeout: 10_000 });
+    waiting.catch(() => undefined);
+    a.close(); // a's fence signals -ENOENT while the wait is pending
     expect(kernelView(m.file)).toEqual({ status: 0, readable: false });
     expect(m.file.status()).toEqual({ state: 'active', status: 0 });
     const info = m.file.info();
     expect(info.state).toBe('active');
     expect(info.fences.map((f) => f.state).sort()).toEqual(['active', 'error']);
-    const waiting = m.file.wait({ timeout: 10_000 });
-    waiting.catch(() => undefined);
     expect(await settledWithin(waiting, 100)).toBe(false);
+    // A wait started now, after the failure, is just as pending.
+    const late = m.file.wait({ timeout: 10_000 }).catch((e: unknown) => e);
+    expect(await settledWithin(late, 50)).toBe(false);
     b.advance();
     const error = (await waiting.catch((e: unknown) => e)) as FenceError;
     expect(error).toBeInstanceOf(FenceError);
     expect(error.code).toBe('ENOENT');
-    expect(error.driver).toBe('sw_sync');
     expect(info.fences[error.fenceIndex!]!.state).toBe('error');
+    // Named as the fence was while pending (the kernel calls a signalled one 'detached-driver').
+    expect(error.driver).toBe('sw_sync');
     expect(error.message).toMatch(/fence \d: timeline '.*' of driver 'sw_sync'/);
     expect(kernelView(m.file).readable).toBe(true);
+    const lateError = (await late) as FenceError;
+    expect(lateError).toBeInstanceOf(FenceError);
+    expect(lateError.fenceIndex).toBe(error.fenceIndex);
+    expect(lateError.driver).toBe('detached-driver');
   });
 
   it('failed + signalled: signalled per the kernel; a wait rejects with the member error', async (ctx) => {
@@ -85,7 +93,7 @@ describe('merged sync_file state', () => {
     expect(kernel.status === 1 || kernel.status === -2).toBe(true);
     const error = await m.file.wait({ timeout: 5000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FenceError);
-    expect(error).toMatchObject({ code: 'ENOENT', driver: 'sw_sync' });
+    expect(error).toMatchObject({ code: 'ENOENT', fenceIndex: expect.any(Number) });
   });
 
   it('signalled + signalled: signalled, the wait resolves', async (ctx) => {

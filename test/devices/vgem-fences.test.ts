@@ -140,7 +140,7 @@ describe('vgem fences, sync_file export/import and waits', () => {
     const { gem, buf } = vgemBuffer(device);
     using _gem = gem;
     using writer = buf;
-    using reader = gem.exportDmaBuf({ access: 'read' });
+    using reader = gem.exportDmaBuf();
     using w = writer.map();
     using r = reader.map({ access: 'read' });
     {
