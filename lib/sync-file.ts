@@ -209,13 +209,13 @@ export class SyncFile extends FdResource {
       return this.watcher().wait(
         READABLE,
         () => {
-          const state = this.status();
-          if (state.state === 'active') {
-            // Once, while pending: the names a failed member would lose on signalling.
-            names ??= fenceNames(this.open());
+          const raw = check(native.syncFileStatus(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+          if (raw.status === 0) {
+            // Once, while a merged file is pending: the names a failed member loses on signalling.
+            if (raw.fences > 1) names ??= fenceNames(this.open());
             return { done: false };
           }
-          const failure = fenceFailure(this.open(), state.status, 'sync_file', names);
+          const failure = fenceFailure(this.open(), raw.status, 'sync_file', names);
           if (failure) throw failure;
           return { done: true, value: undefined };
         },

@@ -35,12 +35,13 @@ Napi::Object FenceInfo(Napi::Env env, const SyncFenceInfo& fence) {
   return out;
 }
 
-// syncFileStatus(fd) -> {status} | -errno
+// syncFileStatus(fd) -> {status, fences} | -errno
 // One SYNC_IOC_FILE_INFO with num_fences = 0: the kernel then reports the
 // file's own fence (dma_fence_get_status), which for a merged file stays 0
 // until every member has signalled. The status is wrapped in an object
 // because a failed fence's status is itself a negative errno, which the
-// bare-number convention would confuse with a failed ioctl.
+// bare-number convention would confuse with a failed ioctl. `fences` is the
+// member count the same call reports.
 Napi::Value Status(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SyncFileInfo head{};
@@ -48,6 +49,7 @@ Napi::Value Status(const Napi::CallbackInfo& info) {
   if (rc < 0) return Result(env, rc);
   Napi::Object out = Napi::Object::New(env);
   out.Set("status", Napi::Number::New(env, head.status));
+  out.Set("fences", Napi::Number::New(env, head.num_fences));
   return out;
 }
 

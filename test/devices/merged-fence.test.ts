@@ -112,7 +112,7 @@ describe('merged sync_file state', () => {
     const a = openSwSync(ctx);
     using fence = a.createFence(1);
     a.close();
-    expect(native.syncFileStatus(fence.fd)).toEqual({ status: -2 });
+    expect(native.syncFileStatus(fence.fd)).toEqual({ status: -2, fences: 1 });
     expect(fence.status()).toEqual({ state: 'error', status: -2, code: 'ENOENT' });
     expect(native.syncFileStatus(0x7ffffff0)).toBe(-9);
   });
