@@ -112,9 +112,12 @@ export class ClosedError extends Error {
 export class AccessModeError extends Error {
   override name = 'AccessModeError';
   readonly code = 'ERR_DMABUF_ACCESS_MODE';
+  /** The access the caller asked for. */
   readonly requested: string;
+  /** The access of the fd the kernel returned (and the call closed). */
   readonly actual: string;
 
+  /** Made by the library when it refuses an fd; `message` says why the mode differs. */
   constructor(message: string, requested: string, actual: string) {
     super(message);
     this.requested = requested;
@@ -211,11 +214,14 @@ export interface FailedFence {
  */
 export class FenceError extends KernelError {
   override name = 'FenceError';
+  /** For a sync_file: the failed fence's timeline, as named while it was pending where known. */
   readonly timeline?: string;
+  /** For a sync_file: the failed fence's driver (Linux 7.2 says `'detached-driver'` once it has signalled). */
   readonly driver?: string;
   /** The failed member's index in `SyncFile.info().fences`. */
   readonly fenceIndex?: number;
 
+  /** Made by the library from the fence's negative status; `what` names the fence, `fence` the failed member. */
   constructor(errno: number, what: string, fence?: FailedFence) {
     const which = fence ? ` (fence ${fence.index}: timeline '${fence.timeline}' of driver '${fence.driver}')` : '';
     super(errno, { syscall: 'fence', context: `${what} signalled with an error${which}` });
