@@ -8,8 +8,9 @@
  * waits for each point as `Syncobj.wait` does (shared eventfd, or the
  * fallbacks), and combines them: all, or the first of any. A failed fence
  * rejects with FenceError either way, because a failed fence has signalled.
+ * The option types are public (re-exported by DrmDevice); the functions are
+ * the library's own.
  * @module
- * @internal
  */
 import { assertInt, flag, options } from '../args.js';
 import { ClosedError, FenceError, KernelError, TimeoutError, check } from '../errors.js';
@@ -95,7 +96,7 @@ function kernelWait(device: DrmDevice, p: Parsed, untilNs: bigint): number {
   return native.syncobjTimelineWait(device.fdForHandles(), p.handles, p.points, untilNs, p.flags, p.deadline);
 }
 
-/** The blocking form: see `DrmDevice.waitSyncobjsSync`. */
+/** @internal The blocking form: see `DrmDevice.waitSyncobjsSync`. */
 export function waitSyncobjsSync(device: DrmDevice, list: readonly SyncobjPoint[], opts?: WaitSyncobjsSyncOptions): number {
   const o = options<WaitSyncobjsSyncOptions>('options', opts);
   const p = parse(device, list, o);
@@ -107,7 +108,7 @@ export function waitSyncobjsSync(device: DrmDevice, list: readonly SyncobjPoint[
   return check(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', path: device.path });
 }
 
-/** The promise form: see `DrmDevice.waitSyncobjs`. */
+/** @internal The promise form: see `DrmDevice.waitSyncobjs`. */
 export function waitSyncobjs(
   device: DrmDevice,
   list: readonly SyncobjPoint[],
