@@ -36,7 +36,7 @@ if (existsSync('/dev/dma_heap/system')) {
   const buf = heap.allocate(65536);
   js['cpu access begin+end'] = time(() => buf.beginCpuAccess('readwrite').end());
   js['export sync_file + status + close'] = time(() => {
-    const sync = buf.exportSyncFile();
+    const sync = buf.exportSyncFile('writer');
     sync.status();
     sync.close();
   });

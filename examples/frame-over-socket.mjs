@@ -33,9 +33,9 @@ if (process.argv[2] === 'consumer') {
   // Fence the frame: a pending vgem fence, imported into the heap buffer as its writer.
   const vgem = DrmDevice.openByDriver('vgem'), gpu = vgem.createDumb({ width: 1, height: 1 });
   const job = VgemFence.attach(gpu, { write: true });
-  const gpuBuf = gpu.exportDmaBuf(), jobFence = gpuBuf.exportSyncFile();
-  buf.importSyncFile(jobFence, { write: true });
-  const ready = buf.exportSyncFile({ read: true });           // what a reader must wait for
+  const gpuBuf = gpu.exportDmaBuf(), jobFence = gpuBuf.exportSyncFile('writer');
+  buf.importSyncFile(jobFence, 'write');
+  const ready = buf.exportSyncFile('reader');           // what a reader must wait for
 
   await mine.send(JSON.stringify({ seq: 1, size: buf.size, checksum: sum }), [buf, ready]);
   setTimeout(() => job.signal(), 100);                          // the "GPU" finishes

@@ -17,7 +17,7 @@ if (process.argv[2] === 'consumer') {
   Buffer.from(map.buffer).write('hello');
   access.end(); map.unmap();
   const busy = VgemFence.attach(gem, { write: true });        // stands in for a GPU job
-  const fence = buf.exportSyncFile({ read: true });            // what a reader must wait for
+  const fence = buf.exportSyncFile('reader');                 // what a reader must wait for
   const child = spawn(process.execPath, [import.meta.filename, 'consumer'],
     { stdio: ['inherit', 'inherit', 'inherit', buf.fd, fence.fd] });
   setTimeout(() => busy.signal(), 200);                        // the "GPU" finishes

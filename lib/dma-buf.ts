@@ -15,7 +15,7 @@ import {
   openMode,
 } from './constants.js';
 import { CpuAccess, type CpuAccessMode } from './cpu-access.js';
-import { EINVAL, ENOTTY, FeatureError, KernelError, check, checkFeature } from './errors.js';
+import { EINVAL, ENOTTY, FeatureError, type FenceError, KernelError, check, checkFeature } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
 import { READABLE, WRITABLE } from './fd-watcher.js';
@@ -23,8 +23,37 @@ import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { type DmaBufFdInfo, readDmaBufFdInfo } from './fdinfo.js';
 import { Mapping } from './mapping.js';
 import { native } from './native.js';
-import { SyncFile } from './sync-file.js';
+import { type FenceNames, SyncFile, fenceFailure, fenceNames } from './sync-file.js';
 import { VFIO_DMA_BUF_PROPOSED, VFIO_EXPORTER } from './vfio/proposed.js';
+
+/** Who will wait on an exported sync_file: a reader (waits for writers) or a writer (waits for everyone). */
+export type FenceWaiter = 'reader' | 'writer';
+const fenceWaiters: readonly FenceWaiter[] = ['reader', 'writer'];
+
+/** What an imported fence's work does to the buffer: writes it (exclusive) or only reads it (shared). */
+export type FenceAccess = 'write' | 'read';
+const fenceAccesses: readonly FenceAccess[] = ['write', 'read'];
+
+const legacyExport =
+  "exportSyncFile no longer takes {read, write} flags (they read backwards: {read: true} exported every fence): " +
+  "pass who will wait, exportSyncFile('reader') for the writers' fences a reader waits for, " +
+  "or exportSyncFile('writer') for every fence a writer waits for";
+const legacyImport =
+  "importSyncFile no longer takes {write}: pass what the fence's work does to the buffer, " +
+  "importSyncFile(file, 'write') for a writer's (exclusive) fence or importSyncFile(file, 'read') for a reader's";
+
+/** A required choice among names; an object (the old flag form) gets `legacy` as its message. */
+function assertNamed<T extends string>(fn: string, name: string, value: unknown, allowed: readonly T[], legacy: string): asserts value is T {
+  if (typeof value === 'object' && value !== null) {
+    throw Object.assign(new TypeError(legacy), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  if (value === undefined) {
+    throw Object.assign(new TypeError(`${fn} needs ${name}: one of ${allowed.map((a) => `'${a}'`).join(', ')}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
+  assertOneOf(name, value, allowed);
+}
 
 /** Longest name DMA_BUF_SET_NAME keeps, in bytes, without the terminating NUL. */
 export const DMA_BUF_NAME_MAX = 31;
@@ -94,17 +123,29 @@ export class DmaBuf extends FdResource {
 
   /**
    * Names the buffer; the name shows in fdinfo and debugfs and is shared by
-   * every fd of the buffer. DMA_BUF_SET_NAME, kernel 5.8+.
-   * @param name at most 31 bytes of UTF-8, no NUL
-   * @throws {RangeError} the name is longer than 31 bytes or contains NUL
+   * every fd of the buffer. DMA_BUF_SET_NAME, kernel 5.8+. Only names that
+   * read back exactly are accepted: the kernel keeps at most 31 bytes and
+   * stops at NUL, and fdinfo prints the name on one line, so a newline
+   * would cut it; a lone UTF-16 surrogate has no UTF-8 form.
+   * @param name at most 31 bytes of UTF-8; no NUL, no newline, no lone surrogate
+   * @throws {TypeError} (code ERR_INVALID_ARG_VALUE) the name holds NUL, a newline or a lone surrogate
+   * @throws {RangeError} (code ERR_OUT_OF_RANGE) the name is longer than 31 bytes of UTF-8
    * @throws {ClosedError} after close()
    * @throws {KernelError} from DMA_BUF_SET_NAME (EBUSY on kernels before 6.4 once the buffer is attached to a device)
    */
   setName(name: string): void {
     assertString('name', name);
+    const bad = /\0|\n|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(name);
+    if (bad) {
+      const what = bad[0] === '\0' ? 'NUL' : bad[0] === '\n' ? 'a newline' : 'a lone surrogate';
+      throw Object.assign(
+        new TypeError(`name must be text the kernel can store and fdinfo can show: it holds ${what} at index ${bad.index}`),
+        { code: 'ERR_INVALID_ARG_VALUE' },
+      );
+    }
     const bytes = Buffer.byteLength(name, 'utf8');
-    if (bytes > DMA_BUF_NAME_MAX || name.includes('\0')) {
-      throw rangeError(`name must be at most ${DMA_BUF_NAME_MAX} bytes of UTF-8 without NUL, received ${bytes} bytes`);
+    if (bytes > DMA_BUF_NAME_MAX) {
+      throw rangeError(`name must be at most ${DMA_BUF_NAME_MAX} bytes of UTF-8, received ${bytes} bytes`);
     }
     check(native.dmaBufSetName(this.open(), name), { syscall: 'ioctl', request: 'DMA_BUF_SET_NAME' });
   }
@@ -172,38 +213,47 @@ export class DmaBuf extends FdResource {
   }
 
   /**
-   * A snapshot of the buffer's implicit fences as a SyncFile
-   * (DMA_BUF_IOCTL_EXPORT_SYNC_FILE, kernel 6.0+). With `write` (the
-   * default) it holds every fence, which is what a writer must wait for;
-   * with only `read` it holds the writers' fences, which is what a reader
-   * must wait for.
-   * @throws {TypeError} neither read nor write requested
+   * A snapshot of the fences that `waiter` must wait for before touching the
+   * buffer, as a SyncFile (DMA_BUF_IOCTL_EXPORT_SYNC_FILE, kernel 6.0+):
+   * - `'reader'`: the writers' fences (kernel flag DMA_BUF_SYNC_READ), what a
+   *   reader waits for before reading;
+   * - `'writer'`: every fence, readers' and writers' (DMA_BUF_SYNC_WRITE),
+   *   what a writer waits for before writing.
+   * The argument names who will wait, not the kernel's flag bits, so the
+   * answer cannot be got backwards; it is required.
+   * @param waiter `'reader'` or `'writer'`
+   * @throws {TypeError} (code ERR_INVALID_ARG_TYPE) waiter is missing or not
+   *   `'reader'`/`'writer'`, including the old `{read, write}` object form
    * @throws {ClosedError} after close()
    * @throws {FeatureError} the kernel predates the ioctl (ENOTTY)
    */
-  exportSyncFile(opts?: { read?: boolean; write?: boolean }): SyncFile {
-    const o = options<{ read: boolean; write: boolean }>('options', opts);
-    const read = flag('options.read', o.read, true);
-    const write = flag('options.write', o.write, true);
-    if (!read && !write) throw new TypeError('exportSyncFile needs read, write or both');
-    const flags = (read ? DMA_BUF_SYNC_READ : 0) | (write ? DMA_BUF_SYNC_WRITE : 0);
+  exportSyncFile(waiter: FenceWaiter): SyncFile {
+    assertNamed('exportSyncFile', 'waiter', waiter, fenceWaiters, legacyExport);
+    const flags = waiter === 'reader' ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_WRITE;
     const fd = this.#ioctl(native.dmaBufExportSyncFile(this.open(), flags), 'DMA_BUF_IOCTL_EXPORT_SYNC_FILE');
     return SyncFile.adopt(fd);
   }
 
   /**
    * Adds a SyncFile's fence to the buffer's implicit fences
-   * (DMA_BUF_IOCTL_IMPORT_SYNC_FILE, kernel 6.0+). As a `write` fence every
-   * later implicitly-synchronised access waits for it; as a read fence
-   * (default) only later writers do. The SyncFile stays owned by the caller.
-   * @throws {TypeError} syncFile is not a SyncFile
+   * (DMA_BUF_IOCTL_IMPORT_SYNC_FILE, kernel 6.0+). `access` says what the
+   * fence's work does to the buffer:
+   * - `'write'`: it writes the buffer (an exclusive fence, DMA_BUF_SYNC_WRITE):
+   *   every later reader and writer waits for it;
+   * - `'read'`: it only reads the buffer (a shared fence): later writers wait
+   *   for it, readers do not.
+   * Required, so the choice is always explicit. The SyncFile stays owned by
+   * the caller.
+   * @param access `'write'` or `'read'`
+   * @throws {TypeError} syncFile is not a SyncFile; (code ERR_INVALID_ARG_TYPE)
+   *   access is missing or not `'write'`/`'read'`, including the old `{write}` form
    * @throws {ClosedError} either object is closed
    * @throws {FeatureError} the kernel predates the ioctl (ENOTTY)
    */
-  importSyncFile(syncFile: SyncFile, opts?: { write?: boolean }): void {
+  importSyncFile(syncFile: SyncFile, access: FenceAccess): void {
     assertInstance('syncFile', syncFile, SyncFile);
-    const write = flag('options.write', options<{ write: boolean }>('options', opts).write, false);
-    const flags = write ? DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
+    assertNamed('importSyncFile', 'access', access, fenceAccesses, legacyImport);
+    const flags = access === 'write' ? DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
     this.#ioctl(native.dmaBufImportSyncFile(this.open(), flags, syncFile.fd), 'DMA_BUF_IOCTL_IMPORT_SYNC_FILE');
   }
 
@@ -227,39 +277,79 @@ export class DmaBuf extends FdResource {
 
   /**
    * Resolves when the buffer's writers' implicit fences have signalled, so
-   * reading it is safe (dma-buf poll EPOLLIN). Waits on the event loop; no
-   * thread is blocked.
+   * reading it is safe (dma-buf poll EPOLLIN). Rejects with FenceError if one
+   * of those fences signalled with an error while this wait was pending.
+   * Waits on the event loop; no thread is blocked. poll carries no error, so
+   * each wakeup also holds a snapshot of the pending fences
+   * (`exportSyncFile('reader')`, Linux 6.0+; without it failures go
+   * unnoticed) whose members' statuses tell a failure. A fence that had
+   * already failed before the call is not seen: the kernel drops signalled
+   * fences from what it exports.
    * @throws {AbortError} (rejection) the signal fired, or the DmaBuf was closed while waiting
    * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
+   * @throws {FenceError} (rejection) a writer's fence signalled with an error
    */
   whenReadable(limits: WaitLimits = {}): Promise<void> {
-    return this.#whenReady(READABLE, limits, "dma-buf writers' fences");
+    return this.#whenReady(READABLE, 'reader', limits, "dma-buf writers' fences");
   }
 
   /**
    * Resolves when every implicit fence on the buffer (readers' and writers')
-   * has signalled, so writing it is safe (dma-buf poll EPOLLOUT).
+   * has signalled, so writing it is safe (dma-buf poll EPOLLOUT). Rejects
+   * with FenceError if one of them failed while this wait was pending, as
+   * `whenReadable` (with `exportSyncFile('writer')` snapshots).
    * @throws {AbortError} (rejection) the signal fired, or the DmaBuf was closed while waiting
    * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
+   * @throws {FenceError} (rejection) a fence signalled with an error
    */
   whenWritable(limits: WaitLimits = {}): Promise<void> {
-    return this.#whenReady(WRITABLE, limits, 'dma-buf fences');
+    return this.#whenReady(WRITABLE, 'writer', limits, 'dma-buf fences');
   }
 
-  #whenReady(events: number, limits: WaitLimits, what: string): Promise<void> {
+  #whenReady(events: number, waiter: FenceWaiter, limits: WaitLimits, what: string): Promise<void> {
+    // The fences pending at the last wakeup, and the first failure seen among them.
+    let snapshot: SyncFile | undefined;
+    let names: FenceNames[] | undefined;
+    let failure: FenceError | undefined;
+    const release = (): void => {
+      snapshot?.close();
+      snapshot = undefined;
+    };
     try {
       const checked = checkWaitLimits(limits);
-      return this.watcher().wait(
+      const waiting = this.watcher().wait(
         events,
         () => {
+          // Exported before poll, so a fence that signals in between is in it.
+          const next = this.#snapshot(waiter);
+          if (snapshot) failure ??= fenceFailure(snapshot.fd, 0, what, names);
+          release();
+          snapshot = next;
+          // Names of the pending fences, for the error: the kernel hides them once they signal.
+          names = snapshot && fenceNames(snapshot.fd);
           const ready = check(native.pollNow(this.open(), events), { syscall: 'poll', context: what });
-          return ready & events ? { done: true, value: undefined } : { done: false };
+          if (!(ready & events)) return { done: false };
+          if (snapshot) failure ??= fenceFailure(snapshot.fd, 0, what, names);
+          if (failure) throw failure;
+          return { done: true, value: undefined };
         },
         checked,
         what,
       );
+      return waiting.finally(release);
     } catch (error) {
+      release();
       return Promise.reject(error);
+    }
+  }
+
+  /** The fences `waiter` waits for now, or undefined on a kernel without EXPORT_SYNC_FILE. */
+  #snapshot(waiter: FenceWaiter): SyncFile | undefined {
+    try {
+      return this.exportSyncFile(waiter);
+    } catch (error) {
+      if (error instanceof FeatureError) return undefined;
+      throw error;
     }
   }
 

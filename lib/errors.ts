@@ -120,6 +120,28 @@ export class ClosedError extends Error {
   }
 }
 
+/**
+ * The kernel handed back an fd whose access mode is not the one asked for,
+ * and the call refused it (closing it) rather than return more or less
+ * access than requested. `requested` and `actual` are `'read'` or
+ * `'readwrite'`.
+ */
+export class AccessModeError extends Error {
+  override name = 'AccessModeError';
+  readonly code = 'ERR_DMABUF_ACCESS_MODE';
+  /** The access the caller asked for. */
+  readonly requested: string;
+  /** The access of the fd the kernel returned (and the call closed). */
+  readonly actual: string;
+
+  /** Made by the library when it refuses an fd; `message` says why the mode differs. */
+  constructor(message: string, requested: string, actual: string) {
+    super(message);
+    this.requested = requested;
+    this.actual = actual;
+  }
+}
+
 /** An fd of the wrong kind was handed to a constructor (e.g. /dev/null as a dma-buf). */
 export class FdTypeError extends TypeError {
   /** The class name, as Node prints it. */
@@ -201,17 +223,40 @@ export function check<T>(result: T | number, details: KernelErrorDetails): T {
   return result as T;
 }
 
+/** Which fence failed, when a wait covers several (a merged sync_file). */
+export interface FailedFence {
+  /** The failed fence's timeline (obj_name), e.g. a sw_sync timeline or a GPU ring. */
+  timeline: string;
+  /** The driver that created it, e.g. `'sw_sync'`, `'vgem'`. */
+  driver: string;
+  /** Its position in the sync_file's fence list (`SyncFile.info().fences`). */
+  index: number;
+}
+
 /**
  * A fence signalled with an error (for example -ENODEV after a device was
  * unplugged, -ENOENT when a sw_sync timeline was destroyed). `errno` and
- * `code` are the fence's error; `syscall` is `'fence'`.
+ * `code` are the fence's error; `syscall` is `'fence'`. For a merged
+ * sync_file, `timeline` and `driver` name the member that failed.
  */
 export class FenceError extends KernelError {
   /** The class name, as Node prints it. */
   override name = 'FenceError';
+  /** For a sync_file: the failed fence's timeline, as named while it was pending where known. */
+  readonly timeline?: string;
+  /** For a sync_file: the failed fence's driver (Linux 7.2 says `'detached-driver'` once it has signalled). */
+  readonly driver?: string;
+  /** The failed member's index in `SyncFile.info().fences`. */
+  readonly fenceIndex?: number;
 
-  /** Made by the library from the fence's negative status; `what` names the fence. */
-  constructor(errno: number, what: string) {
-    super(errno, { syscall: 'fence', context: `${what} signalled with an error` });
+  /** Made by the library from the fence's negative status; `what` names the fence, `fence` the failed member. */
+  constructor(errno: number, what: string, fence?: FailedFence) {
+    const which = fence ? ` (fence ${fence.index}: timeline '${fence.timeline}' of driver '${fence.driver}')` : '';
+    super(errno, { syscall: 'fence', context: `${what} signalled with an error${which}` });
+    if (fence) {
+      this.timeline = fence.timeline;
+      this.driver = fence.driver;
+      this.fenceIndex = fence.index;
+    }
   }
 }

@@ -30,25 +30,37 @@ export interface DmaBufFdInfo {
  */
 export function readDmaBufFdInfo(pid: number | 'self', fd: number): DmaBufFdInfo {
   const path = `/proc/${pid}/fdinfo/${fd}`;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'latin1');
+    bytes = readFileSync(path);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     throw new KernelError(e.code === 'ENOENT' ? -9 : (e.errno ?? -5), { syscall: 'open', path });
   }
+  // Lines are split as bytes (0x0a never occurs inside a UTF-8 sequence),
+  // then each is decoded as UTF-8: the name is what DMA_BUF_SET_NAME stored.
+  // The kernel prints "key:\tvalue"; only that one tab is dropped, so a
+  // name's own leading or trailing spaces survive.
   const fields = new Map<string, string>();
-  for (const line of text.split('\n')) {
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.toString('utf8', start, end);
+    start = end + 1;
     const colon = line.indexOf(':');
-    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+    if (colon <= 0) continue;
+    const value = line.slice(colon + 1);
+    fields.set(line.slice(0, colon), value.startsWith('\t') ? value.slice(1) : value.trim());
   }
+  const number = (key: string): string => (fields.get(key) ?? '0').trim();
   return {
-    size: Number(fields.get('size') ?? 0),
-    count: Number(fields.get('count') ?? 0),
-    exporter: fields.get('exp_name') ?? '',
+    size: Number(number('size')),
+    count: Number(number('count')),
+    exporter: (fields.get('exp_name') ?? '').trim(),
     name: fields.get('name') ?? '',
-    inode: Number(fields.get('ino') ?? 0),
-    flags: Number.parseInt(fields.get('flags') ?? '0', 8),
+    inode: Number(number('ino')),
+    flags: Number.parseInt(number('flags'), 8),
   };
 }
 

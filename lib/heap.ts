@@ -10,10 +10,15 @@ import { assertOneOf, assertSize, assertString, flag, options } from './args.js'
 import { type Access, O_CLOEXEC, O_RDONLY, accessModes, openMode } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
 import { FeatureError, KernelError, check } from './errors.js';
+import { assertPathText, openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';
 import { native } from './native.js';
 
 const HEAP_DIR = '/dev/dma_heap';
+const HEAP_ACCESS = {
+  privilege: 'node-access',
+  how: 'read access to its node: run as root, or grant the node to your user or group (a udev rule)',
+} as const;
 
 /** Options of `DmaHeap.allocate()`. */
 export interface AllocateOptions {
@@ -50,12 +55,14 @@ export class DmaHeap extends FdResource {
 
   /**
    * Opens /dev/dma_heap/<name>.
-   * @throws {TypeError} name is not a plain heap name
+   * @throws {TypeError} (code ERR_INVALID_ARG_VALUE) name is not a plain heap name (empty, '/', NUL)
    * @throws {FeatureError} the kernel has no dma-heaps (no /dev/dma_heap)
-   * @throws {KernelError} ENOENT: no such heap (the message lists the ones that exist); EACCES: no permission
+   * @throws {PrivilegeError} EACCES/EPERM: no read access to the heap's node (privilege `'node-access'`)
+   * @throws {KernelError} ENOENT: no such heap (the message lists the ones that exist)
    */
   static open(name: string): DmaHeap {
     assertString('name', name);
+    assertPathText('name', name);
     if (name === '' || name.includes('/') || name === '.' || name === '..') {
       throw Object.assign(new TypeError(`name must be a heap name such as 'system', received ${JSON.stringify(name)}`), {
         code: 'ERR_INVALID_ARG_VALUE',
@@ -75,7 +82,7 @@ export class DmaHeap extends FdResource {
         });
       }
       const context = e.code === 'ENOENT' ? `no dma-heap '${name}' (available: ${heaps.join(', ')})` : undefined;
-      throw new KernelError(e.errno ?? -5, { syscall: 'open', path, ...(context ? { context } : {}) });
+      throw openError(e.errno ?? -5, path, `dma-heap '${name}'`, HEAP_ACCESS, context);
     }
     return new DmaHeap(fd, name);
   }

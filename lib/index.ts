@@ -6,10 +6,10 @@
  * @module
  */
 export { AbortError, ClosedError, FdTypeError, FeatureError, FenceError, KernelError, TimeoutError } from './errors.js';
-export type { KernelErrorDetails } from './errors.js';
+export type { FailedFence, KernelErrorDetails } from './errors.js';
 export type { Access } from './constants.js';
 export { DmaBuf, DMA_BUF_NAME_MAX } from './dma-buf.js';
-export type { DeriveOptions, MapOptions } from './dma-buf.js';
+export type { DeriveOptions, FenceAccess, FenceWaiter, MapOptions } from './dma-buf.js';
 export { listDmaBufs } from './fdinfo.js';
 export type { DmaBufFdInfo, DmaBufHolding } from './fdinfo.js';
 export { Mapping } from './mapping.js';
@@ -23,7 +23,7 @@ export type { WaitLimits } from './wait-limits.js';
 export { EventFd } from './eventfd.js';
 export type { EventFdOptions } from './eventfd.js';
 export { DrmCap, DrmDevice } from './drm/device.js';
-export type { DrmFenceCaps, DrmNode, DrmNodeType, SyncobjPoint, WaitSyncobjsOptions } from './drm/device.js';
+export type { DrmFenceCaps, DrmNode, DrmNodeType, SyncobjPoint, WaitSyncobjsOptions, WaitSyncobjsSyncOptions } from './drm/device.js';
 export type { RawDrmVersion as DrmVersion } from './native.js';
 export { Syncobj, SyncobjFd } from './drm/syncobj.js';
 export type { SyncobjWaitOptions, SyncobjWaitStrategy } from './drm/syncobj.js';
@@ -36,7 +36,7 @@ export type { UdmabufRange } from './udmabuf.js';
 export { FdServer, FdSocket, MAX_FDS_PER_MESSAGE } from './fd-socket.js';
 export type { FdLike, Message, ReceiveOptions } from './fd-socket.js';
 export { SwSyncTimeline } from './sw-sync.js';
-export { PrivilegeError } from './errors.js';
+export { AccessModeError, PrivilegeError } from './errors.js';
 export { VfioDevice } from './vfio/device.js';
 export type { ExportDmaBufOptions, VfioFeatures, VfioMemAttr, VfioOpenOptions, VfioRegion } from './vfio/device.js';
 export type { VfioPath } from './vfio/open.js';

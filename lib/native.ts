@@ -97,6 +97,15 @@ export interface NativeBinding {
   fileGetSeals(fd: number): Errno;
   // sync_file (native/sync_file.cc)
   syncFileMerge(name: string, fd1: number, fd2: number): Errno;
+  /**
+   * The file's own status (SYNC_IOC_FILE_INFO with num_fences = 0, one ioctl):
+   * `{status, fences}` with status 1 signalled, 0 active, or the fence's
+   * negative error, and the number of member fences; a bare number is the
+   * ioctl's -errno. The object keeps a failed fence's negative status apart
+   * from a failed call.
+   */
+  syncFileStatus(fd: number): { status: number; fences: number } | Errno;
+  /** `status` is the file's own (as syncFileStatus); each member's is in `fences`. */
   syncFileInfo(fd: number): RawSyncFileInfo | Errno;
   syncFileSetDeadline(fd: number, deadlineNs: bigint): Errno;
   // DRM (native/drm.cc)

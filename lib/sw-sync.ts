@@ -9,7 +9,8 @@ import { openSync } from 'node:fs';
 
 import { assertInt, assertString } from './args.js';
 import { O_CLOEXEC, O_RDWR } from './constants.js';
-import { FeatureError, KernelError, check } from './errors.js';
+import { FeatureError, check } from './errors.js';
+import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';
 import { native } from './native.js';
 import { SyncFile } from './sync-file.js';
@@ -30,7 +31,8 @@ export class SwSyncTimeline extends FdResource {
   /**
    * Opens a new timeline at value 0.
    * @throws {FeatureError} no sw_sync file (CONFIG_SW_SYNC off, or debugfs not mounted)
-   * @throws {KernelError} EACCES without root
+   * @throws {PrivilegeError} EACCES/EPERM without root (privilege `'root'`)
+   * @throws {KernelError} other open errors
    */
   static create(): SwSyncTimeline {
     for (const path of PATHS) {
@@ -38,7 +40,12 @@ export class SwSyncTimeline extends FdResource {
         return new SwSyncTimeline(openSync(path, O_RDWR | O_CLOEXEC));
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
-        if (e.code !== 'ENOENT') throw new KernelError(e.errno ?? -5, { syscall: 'open', path });
+        if (e.code !== 'ENOENT') {
+          throw openError(e.errno ?? -5, path, 'a sw_sync timeline', {
+            privilege: 'root',
+            how: 'root: debugfs (and its sw_sync file) is readable by root only',
+          });
+        }
       }
     }
     throw new FeatureError(-2, 'sw_sync', 'needs CONFIG_SW_SYNC and debugfs mounted at /sys/kernel/debug', {

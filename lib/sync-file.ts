@@ -27,9 +27,16 @@ export interface FenceStatus {
 
 /** One fence inside a sync_file (SYNC_IOC_FILE_INFO). */
 export interface FenceInfo extends FenceStatus {
-  /** The fence's timeline (obj_name), e.g. a sw_sync timeline's name or a GPU ring. */
+  /**
+   * The fence's timeline (obj_name), e.g. a sw_sync timeline's name or a GPU
+   * ring. Linux 7.2 reports `'signaled-timeline'` once the fence has signalled.
+   */
   timeline: string;
-  /** The driver that created the fence, e.g. `'vgem'`, `'sw_sync'`, `'virtio_gpu'`. */
+  /**
+   * The driver that created the fence, e.g. `'vgem'`, `'sw_sync'`,
+   * `'virtio_gpu'`. Linux 7.2 reports `'detached-driver'` once the fence has
+   * signalled (it no longer calls into a driver that may be unloaded).
+   */
   driver: string;
   /** CLOCK_MONOTONIC nanoseconds at which it signalled (0n while active). */
   timestampNs: bigint;
@@ -51,6 +58,36 @@ function toStatus(status: number): FenceStatus {
 
 function toFenceInfo(raw: RawSyncFenceInfo): FenceInfo {
   return { ...toStatus(raw.status), timeline: raw.timeline, driver: raw.driver, timestampNs: raw.timestampNs };
+}
+
+/** A fence's names, as the kernel gives them while it is active. */
+export type FenceNames = Pick<RawSyncFenceInfo, 'timeline' | 'driver'>;
+
+/** The names of a sync_file's fences, read while they are active (once signalled, 7.2 hides them). */
+export function fenceNames(fd: number): FenceNames[] {
+  const raw = check(native.syncFileInfo(fd), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+  return raw.fences.map(({ timeline, driver }) => ({ timeline, driver }));
+}
+
+/**
+ * @internal For a sync_file (fd) whose own status is `fileStatus`: a
+ * FenceError naming the first member that has failed, or for the file's own
+ * error, or undefined if no fence has failed (yet). The members are read
+ * because the kernel records a member's error on a merged fence only if
+ * signalling was enabled on it before the member failed. `names`, read
+ * earlier while the fences were active, name the member: Linux 7.2 reports
+ * a signalled fence as 'detached-driver' on 'signaled-timeline'.
+ */
+export function fenceFailure(fd: number, fileStatus: number, what: string, names?: readonly FenceNames[]): FenceError | undefined {
+  const raw = check(native.syncFileInfo(fd), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+  const index = raw.fences.findIndex((fence) => fence.status < 0);
+  const failed = raw.fences[index];
+  if (failed) {
+    const { timeline, driver } = names?.[index] ?? failed;
+    return new FenceError(failed.status, what, { timeline, driver, index });
+  }
+  if (fileStatus < 0) return new FenceError(fileStatus, what);
+  return undefined;
 }
 
 /**
@@ -90,11 +127,17 @@ export class SyncFile extends FdResource {
   }
 
   /**
-   * The overall status without the per-fence list (one ioctl, no allocation per fence).
+   * The file's own state (SYNC_IOC_FILE_INFO with num_fences = 0: exactly
+   * one ioctl, no per-fence list). A merged file stays `'active'` until every
+   * member has signalled. After that, whether a member's error shows here is
+   * the kernel's choice (it records it only if something was waiting for the
+   * merged fence, e.g. a poll or `wait()`); `info().fences` always has each
+   * member's status, and `wait()` checks them.
    * @throws {ClosedError} after close()
+   * @throws {KernelError} from SYNC_IOC_FILE_INFO
    */
   status(): FenceStatus {
-    const raw = check(native.syncFileInfo(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+    const raw = check(native.syncFileStatus(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
     return toStatus(raw.status);
   }
 
@@ -157,7 +200,9 @@ export class SyncFile extends FdResource {
 
   /**
    * Resolves when the fence signals; rejects with FenceError if it signals
-   * with an error. Waits on the fd's readiness on the event loop (poll
+   * with an error. A merged file settles only when it signals (every member
+   * has), and then rejects if any member failed, naming that member's
+   * timeline and driver in the FenceError. Waits on the fd's readiness on the event loop (poll
    * POLLIN), so no thread is blocked however many waits are pending.
    * @throws {AbortError} (rejection) the signal fired, or the SyncFile was closed while waiting
    * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
@@ -166,12 +211,18 @@ export class SyncFile extends FdResource {
    */
   wait(limits: WaitLimits = {}): Promise<void> {
     try {
+      let names: FenceNames[] | undefined;
       return this.watcher().wait(
         READABLE,
         () => {
-          const state = this.status();
-          if (state.state === 'active') return { done: false };
-          if (state.state === 'error') throw new FenceError(state.status, 'sync_file');
+          const raw = check(native.syncFileStatus(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+          if (raw.status === 0) {
+            // Once, while a merged file is pending: the names a failed member loses on signalling.
+            if (raw.fences > 1) names ??= fenceNames(this.open());
+            return { done: false };
+          }
+          const failure = fenceFailure(this.open(), raw.status, 'sync_file', names);
+          if (failure) throw failure;
           return { done: true, value: undefined };
         },
         checkWaitLimits(limits),

@@ -10,6 +10,7 @@ import { assertInstance, assertSize, flag, options, rangeError } from './args.js
 import { O_CLOEXEC, O_RDWR } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
 import { FeatureError, KernelError, check } from './errors.js';
+import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';
 import { Memfd, Seal } from './memfd.js';
 import { native } from './native.js';
@@ -41,7 +42,8 @@ export class Udmabuf extends FdResource {
   /**
    * Opens /dev/udmabuf.
    * @throws {FeatureError} the kernel has no udmabuf (no /dev/udmabuf)
-   * @throws {KernelError} EACCES without permission
+   * @throws {PrivilegeError} EACCES/EPERM: no access to /dev/udmabuf (privilege `'node-access'`)
+   * @throws {KernelError} other open errors
    */
   static open(): Udmabuf {
     try {
@@ -51,7 +53,10 @@ export class Udmabuf extends FdResource {
       if (e.code === 'ENOENT') {
         throw new FeatureError(-2, 'udmabuf', 'needs CONFIG_UDMABUF (Linux 4.20+)', { syscall: 'open', path: DEVICE });
       }
-      throw new KernelError(e.errno ?? -5, { syscall: 'open', path: DEVICE });
+      throw openError(e.errno ?? -5, DEVICE, 'udmabuf', {
+        privilege: 'node-access',
+        how: `read-write access to ${DEVICE}: run as root, or grant the node to your user or group (a udev rule; many distributions give it to the kvm group)`,
+      });
     }
   }
 

@@ -35,13 +35,34 @@ Napi::Object FenceInfo(Napi::Env env, const SyncFenceInfo& fence) {
   return out;
 }
 
+// syncFileStatus(fd) -> {status, fences} | -errno
+// One SYNC_IOC_FILE_INFO with num_fences = 0: the kernel then reports the
+// file's own fence (dma_fence_get_status), which for a merged file stays 0
+// until every member has signalled. The status is wrapped in an object
+// because a failed fence's status is itself a negative errno, which the
+// bare-number convention would confuse with a failed ioctl. `fences` is the
+// member count the same call reports.
+Napi::Value Status(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SyncFileInfo head{};
+  int rc = Ioctl(FdArg(info, 0), kSyncIocFileInfo, &head);
+  if (rc < 0) return Result(env, rc);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("status", Napi::Number::New(env, head.status));
+  out.Set("fences", Napi::Number::New(env, head.num_fences));
+  return out;
+}
+
 // syncFileInfo(fd) -> {name, status, flags, fences[]} | -errno
+// `status` is the file's own status, from the num_fences = 0 call. The call
+// that fills the array overwrites it with "the first non-positive member
+// status", which says "error" while other members are still pending; that
+// aggregate is not kept, the members' own statuses are in `fences`.
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = FdArg(info, 0);
-  // The kernel reports the fence count when asked with num_fences = 0, then
-  // fills an array of that size. A sync_file's fences are fixed at creation,
-  // so the count cannot change between the two calls.
+  // A sync_file's fences are fixed at creation, so the count learnt by the
+  // first call cannot change before the second.
   SyncFileInfo head{};
   int rc = Ioctl(fd, kSyncIocFileInfo, &head);
   if (rc < 0) return Result(env, rc);
@@ -52,7 +73,6 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     full.sync_fence_info = reinterpret_cast<uintptr_t>(fences.data());
     rc = Ioctl(fd, kSyncIocFileInfo, &full);
     if (rc < 0) return Result(env, rc);
-    head = full;
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("name", FixedString(env, head.name));
@@ -75,6 +95,7 @@ Napi::Value SetDeadline(const Napi::CallbackInfo& info) {
 
 void InitSyncFile(Napi::Env env, Napi::Object exports) {
   exports.Set("syncFileMerge", Napi::Function::New(env, Merge));
+  exports.Set("syncFileStatus", Napi::Function::New(env, Status));
   exports.Set("syncFileInfo", Napi::Function::New(env, Info));
   exports.Set("syncFileSetDeadline", Napi::Function::New(env, SetDeadline));
 }

@@ -9,15 +9,21 @@ import { basename } from 'node:path';
 import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { AbortError, ClosedError, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
+import { AbortError, EOPNOTSUPP, FeatureError, PrivilegeError, check, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
+import { assertPathText, openError } from '../node-access.js';
 import { GemBuffer } from './gem.js';
-import { Syncobj, SyncobjFd, toPoint } from './syncobj.js';
-import { SyncobjWaits, WAIT_ALL, WAIT_AVAILABLE, WAIT_DEADLINE, WAIT_FOR_SUBMIT } from './syncobj-waits.js';
+import { Syncobj, SyncobjFd } from './syncobj.js';
+import { type SyncobjPoint, type WaitSyncobjsOptions, type WaitSyncobjsSyncOptions, waitSyncobjs, waitSyncobjsSync } from './syncobj-multi-wait.js';
+import { SyncobjWaits } from './syncobj-waits.js';
 
 const DRI_DIR = '/dev/dri';
+const NODE_ACCESS = {
+  privilege: 'node-access',
+  how: 'read-write access to the node: membership of its group (usually video for card nodes, render for render nodes) or root',
+} as const;
 
 /** DRM_IOCTL_GET_CAP capabilities this library names. */
 export const DrmCap = {
@@ -46,31 +52,7 @@ export interface DrmFenceCaps {
   syncobjEventfd: boolean;
 }
 
-/** One syncobj point in a `waitSyncobjs` call. */
-export interface SyncobjPoint {
-  /** The syncobj to wait on; all of them on the same device. */
-  syncobj: Syncobj;
-  /** Default 0: the binary fence. */
-  point?: bigint | number;
-}
-
-/** Options of `DrmDevice.waitSyncobjs()`. */
-export interface WaitSyncobjsOptions {
-  /** Wait for all (default) or for any. */
-  all?: boolean;
-  /** Points without a fence yet wait for one instead of failing with EINVAL (WAIT_FOR_SUBMIT). */
-  forSubmit?: boolean;
-  /** Satisfied once each point has a fence, signalled or not (WAIT_AVAILABLE). */
-  available?: boolean;
-  /**
-   * Milliseconds to block the calling thread (default 0: just check). The
-   * kernel takes an absolute CLOCK_MONOTONIC time; this is computed here, and
-   * the ioctl helper's restarts after EINTR keep the same deadline.
-   */
-  timeout?: number;
-  /** A CLOCK_MONOTONIC nanosecond deadline hint for the fences (WAIT_DEADLINE, 6.5+). */
-  deadlineNs?: bigint;
-}
+export type { SyncobjPoint, WaitSyncobjsOptions, WaitSyncobjsSyncOptions } from './syncobj-multi-wait.js';
 
 /** One DRM node found by `DrmDevice.list()`. */
 export interface DrmNode {
@@ -119,17 +101,20 @@ export class DrmDevice extends FdResource {
 
   /**
    * Opens a DRM node by path (read-write, close-on-exec).
-   * @throws {KernelError} ENOENT, EACCES (the node's group, usually `video` or `render`)
+   * @throws {TypeError} (code ERR_INVALID_ARG_VALUE) the path holds a NUL byte
+   * @throws {PrivilegeError} EACCES/EPERM: no read-write access to the node (privilege `'node-access'`: its group, usually `video` or `render`, or root)
+   * @throws {KernelError} ENOENT and other open errors
    * @throws {FdTypeError} the path is not a DRM node
    */
   static open(path: string): DrmDevice {
     assertString('path', path);
+    assertPathText('path', path);
     let fd: number;
     try {
       fd = openSync(path, O_RDWR | O_CLOEXEC);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      throw new KernelError(e.errno ?? -5, { syscall: 'open', path });
+      throw openError(e.errno ?? -5, path, `DRM node ${path}`, NODE_ACCESS);
     }
     try {
       assertFdKind(fd, 'drm');
@@ -147,13 +132,19 @@ export class DrmDevice extends FdResource {
    * (permissions) are left out. Empty on machines without DRM.
    */
   static list(): DrmNode[] {
+    return DrmDevice.#scan().nodes;
+  }
+
+  /** The nodes that opened, and those the kernel refused for lack of permission. */
+  static #scan(): { nodes: DrmNode[]; refused: PrivilegeError[] } {
+    const nodes: DrmNode[] = [];
+    const refused: PrivilegeError[] = [];
     let entries: string[];
     try {
       entries = readdirSync(DRI_DIR);
     } catch {
-      return [];
+      return { nodes, refused };
     }
-    const nodes: DrmNode[] = [];
     for (const entry of entries.sort()) {
       const type: DrmNodeType | undefined = entry.startsWith('card') ? 'card' : entry.startsWith('renderD') ? 'render' : undefined;
       if (!type) continue;
@@ -168,16 +159,18 @@ export class DrmDevice extends FdResource {
           bus: busOf(entry),
           caps: device.fenceCaps(),
         });
-      } catch {
-        // Unopenable node: not ours to report.
+      } catch (error) {
+        // Unopenable node: not ours to report, but a refusal explains a missing driver.
+        if (error instanceof PrivilegeError) refused.push(error);
       }
     }
-    return nodes;
+    return { nodes, refused };
   }
 
   /**
    * Opens the first node of `type` (default `'card'`) whose driver is `driver`.
    * @throws {FeatureError} no such node; the message lists the nodes that exist
+   * @throws {PrivilegeError} no node of that driver could be opened and some nodes refused access (EACCES/EPERM): the driver's may be among them
    */
   static openByDriver(driver: string, opts?: { type?: DrmNodeType }): DrmDevice {
     assertString('driver', driver);
@@ -189,6 +182,7 @@ export class DrmDevice extends FdResource {
   /**
    * Opens the first node of `type` (default `'render'`), of any driver.
    * @throws {FeatureError} no such node; the message lists the nodes that exist
+   * @throws {PrivilegeError} no node of that type could be opened and some refused access (EACCES/EPERM)
    */
   static openFirst(opts?: { type?: DrmNodeType }): DrmDevice {
     const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'render';
@@ -196,17 +190,24 @@ export class DrmDevice extends FdResource {
     return DrmDevice.#openMatching(type);
   }
 
-  /** Opens the first listed node of `type` (and `driver`), or says which nodes there are. */
+  /** Opens the first listed node of `type` (and `driver`), or says why there is none. */
   static #openMatching(type: DrmNodeType, driver?: string): DrmDevice {
-    const nodes = DrmDevice.list();
+    const { nodes, refused } = DrmDevice.#scan();
     const match = nodes.find((n) => n.type === type && (driver === undefined || n.driver === driver));
     if (!match) {
       const present = nodes.map((n) => `${n.path} (${n.driver})`).join(', ') || 'none';
-      const [feature, requires] =
-        driver === undefined
-          ? [`a DRM ${type} node`, `none could be opened; present: ${present}`]
-          : [`DRM driver '${driver}'`, `no ${type} node of that driver; present: ${present}`];
-      throw new FeatureError(-2, feature, requires, { syscall: 'open', path: DRI_DIR });
+      const wanted = driver === undefined ? `a DRM ${type} node` : `DRM driver '${driver}'`;
+      const first = refused[0];
+      if (first) {
+        // The driver of a node we may not open is unknown: say the refusal, not "absent".
+        const paths = refused.map((e) => e.path).join(', ');
+        throw new PrivilegeError(first.errno, 'node-access', `${wanted}: ${paths} refused access (${first.code}), so it may be there; ${NODE_ACCESS.how}; this process is uid ${process.getuid?.() ?? '?'}; opened: ${present}`, {
+          syscall: 'open',
+          path: first.path!,
+        });
+      }
+      const requires = driver === undefined ? `none could be opened; present: ${present}` : `no ${type} node of that driver; present: ${present}`;
+      throw new FeatureError(-2, wanted, requires, { syscall: 'open', path: DRI_DIR });
     }
     return DrmDevice.open(match.path);
   }
@@ -324,40 +325,47 @@ export class DrmDevice extends FdResource {
   }
 
   /**
-   * Checks, or waits with the calling thread blocked for at most `timeout`
-   * ms, for several points at once (SYNCOBJ_TIMELINE_WAIT). Returns the
-   * index of the first signalled point (meaningful with `all: false`).
-   * Prefer `Syncobj.wait()`, which blocks nothing.
-   * @throws {KernelError} ETIME: not satisfied within the timeout; EINVAL: a point has no fence and `forSubmit` is off
+   * Waits on the event loop for several syncobj points at once: all of them
+   * (default) or any. Resolves with the index of the first satisfied point
+   * in `points` (with `all`, every point is, so 0). A point whose fence
+   * signalled with an error rejects with FenceError (with `all`, once every
+   * point has signalled). Checks once with SYNCOBJ_TIMELINE_WAIT (the
+   * kernel's answer, with `forSubmit`/`available`/`deadlineNs`), then waits
+   * for each point as `Syncobj.wait` does: no thread is blocked. Needs a
+   * driver with DRIVER_SYNCOBJ (timeline points: DRIVER_SYNCOBJ_TIMELINE);
+   * render nodes suffice.
+   * @throws {TypeError} (rejection) points is not a non-empty array of this device's Syncobjs; bad options
+   * @throws {ClosedError} (rejection) the device or a syncobj is closed
+   * @throws {TimeoutError} (rejection) `timeout` ms elapsed first
+   * @throws {AbortError} (rejection) the signal fired, or the device or a syncobj was closed while waiting
+   * @throws {FenceError} (rejection) a satisfied point's fence signalled with an error
+   * @throws {KernelError} (rejection) EINVAL: a point has no fence and `forSubmit` is off
    */
-  waitSyncobjs(points: readonly SyncobjPoint[], opts?: WaitSyncobjsOptions): number {
-    if (!Array.isArray(points) || points.length === 0) throw new TypeError('points must be a non-empty array');
-    const o = options<WaitSyncobjsOptions>('options', opts);
-    const handles = new Uint32Array(points.length);
-    const values = new BigUint64Array(points.length);
-    points.forEach((entry, i) => {
-      if (!(entry?.syncobj instanceof Syncobj) || entry.syncobj.device !== this) {
-        throw new TypeError(`points[${i}].syncobj must be a Syncobj of this device`);
-      }
-      if (entry.syncobj.closed) throw new ClosedError(`syncobj ${entry.syncobj.handle}`);
-      handles[i] = entry.syncobj.handle;
-      values[i] = toPoint(entry.point ?? 0n, `points[${i}].point`);
-    });
-    const timeout = o.timeout ?? 0;
-    assertInt('options.timeout', timeout, 0, 0x7fffffff);
-    const flags =
-      (flag('options.all', o.all, true) ? WAIT_ALL : 0) |
-      (flag('options.forSubmit', o.forSubmit, false) ? WAIT_FOR_SUBMIT : 0) |
-      (flag('options.available', o.available, false) ? WAIT_AVAILABLE : 0) |
-      (o.deadlineNs !== undefined ? WAIT_DEADLINE : 0);
-    const deadline = o.deadlineNs === undefined ? 0n : toPoint(o.deadlineNs, 'options.deadlineNs');
-    // Absolute: computed once, so a restarted ioctl keeps the caller's deadline.
-    const until = timeout === 0 ? 0n : process.hrtime.bigint() + BigInt(timeout) * 1_000_000n;
-    return check(native.syncobjTimelineWait(this.open(), handles, values, until, flags, deadline), {
-      syscall: 'ioctl',
-      request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT',
-      path: this.path,
-    });
+  waitSyncobjs(points: readonly SyncobjPoint[], opts?: WaitSyncobjsOptions): Promise<number> {
+    const site: { stack?: string } = {};
+    Error.captureStackTrace(site, this.waitSyncobjs);
+    try {
+      this.open();
+      return waitSyncobjs(this, points, opts, site);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The same multi-wait with the calling thread BLOCKED for at most
+   * `timeout` ms (default 0: just check), in one SYNCOBJ_TIMELINE_WAIT.
+   * Returns the kernel's index of the first signalled point (meaningful
+   * with `all: false`). Does not check fences for errors; prefer
+   * `waitSyncobjs()`, which blocks nothing.
+   * @throws {TimeoutError} not satisfied within `timeout` (the kernel's ETIME), the same class every wait uses
+   * @throws {KernelError} EINVAL: a point has no fence and `forSubmit` is off
+   * @throws {TypeError} / {RangeError} bad points or options
+   * @throws {ClosedError} the device or a syncobj is closed
+   */
+  waitSyncobjsSync(points: readonly SyncobjPoint[], opts?: WaitSyncobjsSyncOptions): number {
+    this.open();
+    return waitSyncobjsSync(this, points, opts);
   }
 
   #eventfdWorks: boolean | undefined;
@@ -389,6 +397,8 @@ export class DrmDevice extends FdResource {
   #adoptSyncobj(handle: number): Syncobj {
     const syncobj = new Syncobj(this, handle, () => {
       if (!this.#syncobjs.delete(handle)) return;
+      // Before DESTROY: a thread wait would otherwise end ENOENT, an eventfd or sync_file wait never.
+      this.#waits?.abandon(handle, new AbortError(`syncobj ${handle} was closed while waiting`));
       check(native.syncobjDestroy(this.open(), handle), { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_DESTROY', path: this.path });
     });
     this.#syncobjs.set(handle, syncobj);

@@ -23,9 +23,9 @@
  */
 import { closeSync } from 'node:fs';
 
-import { SyncFile } from '../sync-file.js';
+import { SyncFile, fenceFailure } from '../sync-file.js';
 
-import { FenceError, KernelError } from '../errors.js';
+import { KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
 import { type WaitLimits, limitedWait, withStack } from '../wait-limits.js';
 import { native } from '../native.js';
@@ -61,13 +61,20 @@ export function pollPoint(deviceFd: number, handle: number, point: bigint, avail
   );
 }
 
-/** The fence status behind a signalled point: 1 signalled, negative = its error. */
-export function pointStatus(deviceFd: number, handle: number, point: bigint): number {
+/**
+ * Why a signalled point failed: a FenceError (its fence, or for a merged
+ * fence the member that failed, signalled with an error), a KernelError if
+ * the point could not be exported, or undefined if it signalled cleanly.
+ */
+export function pointFailure(deviceFd: number, handle: number, point: bigint, label: string): KernelError | undefined {
   const fd = native.syncobjHandleToFd(deviceFd, handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point);
-  if (fd < 0) return fd;
+  if (fd < 0) return new KernelError(fd, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', context: label });
   try {
-    const info = native.syncFileInfo(fd);
-    return typeof info === 'number' ? info : info.status;
+    const status = native.syncFileStatus(fd);
+    if (typeof status === 'number') return new KernelError(status, { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO', context: label });
+    return fenceFailure(fd, status.status, `syncobj ${handle} point ${point}`);
+  } catch (error) {
+    return error as KernelError; // SYNC_IOC_FILE_INFO refused: reported, never thrown into a poll callback
   } finally {
     closeSync(fd);
   }
@@ -77,9 +84,8 @@ export class SyncobjWaits {
   readonly #deviceFd: () => number;
   readonly #label: string;
   readonly #pending = new Set<Pending>();
-  readonly #files = new Set<SyncFile>();
-  /** stop(reason) of every pending eventfd and thread wait, for close(). */
-  readonly #stops = new Set<(reason: unknown) => void>();
+  /** stop(reason) of every pending wait, of every strategy, by syncobj handle: for close() of either. */
+  readonly #stops = new Map<number, Set<(reason: unknown) => void>>();
   #eventfd: EventFd | undefined;
   #listening: AbortController | undefined;
 
@@ -114,22 +120,25 @@ export class SyncobjWaits {
     return this.#eventfdWait(handle, point, available, limits, site);
   }
 
-  /** Fallback 1: the point's fence as a sync_file, polled on the loop; SyncFile.wait reports a failed fence. */
-  async #syncFileWait(handle: number, point: bigint, limits: WaitLimits, site: { stack?: string }): Promise<void> {
-    const fd = native.syncobjHandleToFd(this.#deviceFd(), handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point);
-    if (fd < 0) {
-      throw withStack(new KernelError(fd, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', context: this.#label }), site);
-    }
-    const file = SyncFile.adopt(fd);
-    this.#files.add(file);
-    try {
-      await file.wait(limits);
-    } catch (error) {
-      throw withStack(error, site);
-    } finally {
-      this.#files.delete(file);
-      file.close();
-    }
+  /**
+   * Fallback 1: the point's fence as a sync_file, polled on the loop;
+   * SyncFile.wait reports a failed fence. Stopping the wait (abort, timeout,
+   * close) closes the file; its own late rejection is then ignored.
+   */
+  #syncFileWait(handle: number, point: bigint, limits: WaitLimits, site: { stack?: string }): Promise<void> {
+    return limitedWait<void>(limits, site, `syncobj point ${point}`, (finish) => {
+      const fd = native.syncobjHandleToFd(this.#deviceFd(), handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point);
+      if (fd < 0) {
+        finish(new KernelError(fd, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', context: this.#label }));
+        return () => undefined;
+      }
+      const file = SyncFile.adopt(fd);
+      void file
+        .wait()
+        .then(() => finish(), (error: unknown) => finish(error))
+        .finally(() => file.close());
+      return () => file.close();
+    }, this.#owner(handle));
   }
 
   /** Fallback 2: a blocking wait on a dedicated thread, cancelled by abort, timeout or close. */
@@ -141,15 +150,14 @@ export class SyncobjWaits {
           finish(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', context: this.#label }));
           return;
         }
-        const status = available ? 1 : pointStatus(this.#deviceFd(), handle, point);
-        finish(status < 0 ? new FenceError(status, `syncobj ${handle} point ${point}`) : undefined);
+        finish(available ? undefined : pointFailure(this.#deviceFd(), handle, point, this.#label));
       });
       if (typeof cancel === 'number') {
         finish(new KernelError(cancel, { syscall: 'dup', context: this.#label }));
         return () => undefined;
       }
       return cancel;
-    }, this.#stops);
+    }, this.#owner(handle));
   }
 
   #eventfdWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: { stack?: string }): Promise<void> {
@@ -164,7 +172,7 @@ export class SyncobjWaits {
       this.#pending.add(entry);
       this.#listen(efd);
       return () => this.#drop(entry);
-    }, this.#stops);
+    }, this.#owner(handle));
   }
 
   /** Forgets a settled or cancelled eventfd wait; the listening loop ends with the last one. */
@@ -173,10 +181,27 @@ export class SyncobjWaits {
     if (this.#pending.size === 0) this.#listening?.abort();
   }
 
+  /** The set holding the pending waits' stop functions for `handle`. */
+  #owner(handle: number): Set<(reason: unknown) => void> {
+    let stops = this.#stops.get(handle);
+    if (!stops) this.#stops.set(handle, (stops = new Set()));
+    return stops;
+  }
+
+  /**
+   * Rejects every pending wait on `handle` with `reason`: called before the
+   * syncobj is destroyed, so no wait outlives it (or wakes on a reused handle
+   * number); late completions of those waits are ignored.
+   */
+  abandon(handle: number, reason: Error): void {
+    const stops = this.#stops.get(handle);
+    this.#stops.delete(handle);
+    for (const stop of [...(stops ?? [])]) stop(reason);
+  }
+
   /** Rejects every pending wait of every strategy and releases the eventfd. */
   close(reason: Error): void {
-    for (const stop of [...this.#stops]) stop(reason);
-    for (const file of [...this.#files]) file.close();
+    for (const handle of [...this.#stops.keys()]) this.abandon(handle, reason);
     this.#listening?.abort();
     this.#eventfd?.close();
     this.#eventfd = undefined;
@@ -208,7 +233,7 @@ export class SyncobjWaits {
       this.close(error as Error);
       return;
     }
-    const statuses = new Map<string, number>();
+    const failures = new Map<string, KernelError | undefined>();
     for (const entry of [...this.#pending]) {
       const rc = pollPoint(fd, entry.handle, entry.point, entry.available);
       if (rc === ETIME) continue;
@@ -222,12 +247,10 @@ export class SyncobjWaits {
         continue;
       }
       const key = `${entry.handle}:${entry.point}`;
-      let status = statuses.get(key);
-      if (status === undefined) {
-        status = pointStatus(fd, entry.handle, entry.point);
-        statuses.set(key, status);
-      }
-      entry.settle(status < 0 ? new FenceError(status, `syncobj ${entry.handle} point ${entry.point}`) : undefined);
+      if (!failures.has(key)) failures.set(key, pointFailure(fd, entry.handle, entry.point, this.#label));
+      const failure = failures.get(key);
+      // Each wait gets its own error object: a rejection gets its caller's stack written into it.
+      entry.settle(failure && Object.assign(Object.create(Object.getPrototypeOf(failure) as object) as KernelError, failure, { message: failure.message }));
     }
   }
 }

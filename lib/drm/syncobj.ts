@@ -63,6 +63,9 @@ export function toPoint(value: unknown, name = 'point'): bigint {
  * Needs a driver with DRIVER_SYNCOBJ (virtio_gpu, amdgpu, i915, xe, …; not
  * vgem or vkms); timeline operations need DRIVER_SYNCOBJ_TIMELINE; `wait()`
  * needs DRM_IOCTL_SYNCOBJ_EVENTFD (6.6+). Render nodes suffice.
+ * `close()` rejects the syncobj's pending waits with AbortError, whatever
+ * their strategy, before the handle is destroyed (so a later syncobj that
+ * reuses the handle number never settles them).
  */
 export class Syncobj extends DeviceHandle {
   /** @internal created by DrmDevice */

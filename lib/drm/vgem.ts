@@ -8,22 +8,28 @@
 import { flag, options } from '../args.js';
 import { FeatureError, check } from '../errors.js';
 import { native } from '../native.js';
+import type { DrmDevice } from './device.js';
 import type { GemBuffer } from './gem.js';
 
 const VGEM_FENCE_WRITE = 1;
 
 /**
  * A fence vgem attached to a buffer. Signal it with `signal()`; vgem signals
- * a forgotten fence by itself after 10 s.
+ * a forgotten fence by itself after 10 s. The fence belongs to the DRM file
+ * (vgem keeps it by id per open device), not to the GEM handle: it can be
+ * signalled after the buffer's handle is closed, for as long as the device
+ * is open. Closing the device signals it (vgem does so for every fence of
+ * the file it releases).
  */
 export class VgemFence {
-  readonly #gem: GemBuffer;
+  /** The device whose file holds the fence. */
+  readonly device: DrmDevice;
   /** vgem's fence id, as DRM_IOCTL_VGEM_FENCE_ATTACH returned it. */
   readonly id: number;
   #signaled = false;
 
-  private constructor(gem: GemBuffer, id: number) {
-    this.#gem = gem;
+  private constructor(device: DrmDevice, id: number) {
+    this.device = device;
     this.id = id;
   }
 
@@ -48,7 +54,7 @@ export class VgemFence {
       request: 'DRM_IOCTL_VGEM_FENCE_ATTACH',
       path: gem.device.path,
     });
-    return new VgemFence(gem, id);
+    return new VgemFence(gem.device, id);
   }
 
   /** True once `signal()` succeeded. */
@@ -57,14 +63,16 @@ export class VgemFence {
   }
 
   /**
-   * Signals the fence (DRM_IOCTL_VGEM_FENCE_SIGNAL).
+   * Signals the fence (DRM_IOCTL_VGEM_FENCE_SIGNAL). Works after the
+   * buffer's GemBuffer is closed; needs the device open.
+   * @throws {ClosedError} the device is closed (which signalled the fence already)
    * @throws {KernelError} ETIMEDOUT if vgem already signalled it on its own; ENOENT if signalled before
    */
   signal(): void {
-    check(native.vgemFenceSignal(this.#gem.deviceFd(), this.id), {
+    check(native.vgemFenceSignal(this.device.fdForHandles(), this.id), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_VGEM_FENCE_SIGNAL',
-      path: this.#gem.device.path,
+      path: this.device.path,
     });
     this.#signaled = true;
   }

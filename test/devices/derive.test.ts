@@ -110,10 +110,10 @@ describe('DmaBuf.derive (proposed DMA_BUF_IOCTL_DERIVE)', () => {
     using alias = target.derive({ access: 'read' });
     const fence = VgemFence.attach(gem, { write: true });
     {
-      using pending = buf.exportSyncFile();
-      alias.importSyncFile(pending, { write: true });
+      using pending = buf.exportSyncFile('writer');
+      alias.importSyncFile(pending, 'write');
     }
-    using seen = target.exportSyncFile({ read: true });
+    using seen = target.exportSyncFile('reader');
     expect(seen.status().state).toBe('active');
     fence.signal();
     await seen.wait({ timeout: 5000 });

@@ -2,8 +2,9 @@
 // whenReadable / whenWritable from dma-buf poll(), driven by vgem fences.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AbortError, TimeoutError, VgemFence } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { AbortError, DmaHeap, FenceError, TimeoutError, VgemFence } from '../../lib/index.js';
+import { fdCount, has, need } from '../helpers/env.js';
+import { openSwSync } from '../helpers/syncobj.js';
 import { openVgem, vgemBuffer } from '../helpers/vgem.js';
 
 const settledWithin = async (p: Promise<unknown>, ms: number): Promise<boolean> =>
@@ -66,5 +67,43 @@ describe('DmaBuf readiness (poll)', () => {
     } finally {
       fence.signal();
     }
+  });
+
+  for (const [access, pendingFor] of [
+    ['write', ['whenReadable', 'whenWritable']],
+    ['read', ['whenWritable']],
+  ] as const) {
+    it(`a ${access} fence that fails (sw_sync timeline destroyed: -ENOENT) rejects ${pendingFor.join(' and ')} with FenceError`, async (ctx) => {
+      need(ctx, has.systemHeap(), 'no system heap');
+      const timeline = openSwSync(ctx);
+      using heap = DmaHeap.open('system');
+      using buf = heap.allocate(4096);
+      {
+        using fence = timeline.createFence(1, 'doomed');
+        buf.importSyncFile(fence, access);
+      }
+      const waits = pendingFor.map((method) => buf[method]({ timeout: 5000 }).then(() => 'resolved', (e: unknown) => e));
+      expect(await settledWithin(Promise.all(waits), 50)).toBe(false);
+      timeline.close();
+      for (const outcome of await Promise.all(waits)) {
+        expect(outcome).toBeInstanceOf(FenceError);
+        expect(outcome).toMatchObject({ code: 'ENOENT', driver: 'sw_sync' });
+      }
+      if (access === 'read') await buf.whenReadable({ timeout: 5000 });
+    });
+  }
+
+  it('a fence that signals cleanly still resolves both', async (ctx) => {
+    need(ctx, has.systemHeap(), 'no system heap');
+    using timeline = openSwSync(ctx);
+    using heap = DmaHeap.open('system');
+    using buf = heap.allocate(4096);
+    {
+      using fence = timeline.createFence(1);
+      buf.importSyncFile(fence, 'write');
+    }
+    const waits = Promise.all([buf.whenReadable({ timeout: 5000 }), buf.whenWritable({ timeout: 5000 })]);
+    timeline.advance();
+    await waits;
   });
 });

@@ -3,8 +3,9 @@
 // as dma-bufs like any other, and PRIME import back into a device.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ClosedError, DrmCap, DrmDevice, FeatureError, KernelError } from '../../lib/index.js';
+import { AccessModeError, ClosedError, DrmCap, DrmDevice, FeatureError, KernelError } from '../../lib/index.js';
 import { fdCount, has, need } from '../helpers/env.js';
+import { openVgem } from '../helpers/vgem.js';
 
 describe('DRM devices and PRIME', () => {
   let fds = 0;
@@ -45,12 +46,41 @@ describe('DRM devices and PRIME', () => {
         using _ = buf.beginCpuAccess('write');
         map.bytes().fill(0x3c);
       }
-      using again = gem.exportDmaBuf({ access: 'read' });
+      using again = gem.exportDmaBuf();
       expect(again.fdinfo.inode).toBe(buf.fdinfo.inode);
       using ro = again.map({ access: 'read' });
       expect(ro.read(0, 4)).toEqual(Buffer.from([0x3c, 0x3c, 0x3c, 0x3c]));
     });
   }
+
+  it('exportDmaBuf refuses an access mode the kernel will not give: it reuses the first export (and its mode) while the handle lives', (ctx) => {
+    using device = openVgem(ctx);
+    using gem = device.createDumb({ width: 16, height: 16 });
+    const before = fdCount();
+    {
+      using ro = gem.exportDmaBuf({ access: 'read' });
+      expect(ro.fdinfo.flags & 3).toBe(0); // O_RDONLY
+      let error: unknown;
+      try {
+        gem.exportDmaBuf({ access: 'readwrite' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(AccessModeError);
+      expect(error).toMatchObject({ code: 'ERR_DMABUF_ACCESS_MODE', requested: 'readwrite', actual: 'read' });
+      expect(fdCount()).toBe(before + 1); // the refused fd was closed
+      using same = gem.exportDmaBuf({ access: 'read' });
+      expect(same.fdinfo.inode).toBe(ro.fdinfo.inode);
+    }
+    // Every fd closed, the handle still open: the kernel still has the read-only dma-buf.
+    expect(() => gem.exportDmaBuf()).toThrow(AccessModeError);
+    expect(fdCount()).toBe(before);
+    using other = device.createDumb({ width: 16, height: 16 });
+    using rw = other.exportDmaBuf();
+    expect(rw.fdinfo.flags & 3).toBe(2); // O_RDWR
+    expect(() => other.exportDmaBuf({ access: 'read' })).toThrow(expect.objectContaining({ requested: 'read', actual: 'readwrite' }));
+    other.exportDmaBuf({ access: 'write' }).close(); // PRIME has no write-only mode: 'write' is read-write, accepted
+  });
 
   it('importing a dma-buf gives the handle the exporter device has, once', (ctx) => {
     need(ctx, has.dri(), 'no /dev/dri');
@@ -62,7 +92,7 @@ describe('DRM devices and PRIME', () => {
     expect(device.importDmaBuf(buf)).toBe(gem);
   });
 
-  it('cross-device import: a vkms buffer into virtio-gpu', (ctx) => {
+  it('cross-device import: a vkms buffer into virtio-gpu is ENODEV without blob resources (the rig: QEMU virtio-gpu-pci without blob=true)', (ctx) => {
     need(ctx, has.dri(), 'no /dev/dri');
     using vkms = DrmDevice.openByDriver('vkms');
     using gpu = DrmDevice.openByDriver('virtio_gpu');
@@ -72,10 +102,13 @@ describe('DRM devices and PRIME', () => {
     try {
       imported = gpu.importDmaBuf(buf);
     } catch (error) {
-      // virtio-gpu imports only when the host supports blob resources; the refusal must be an errno.
+      // virtio-gpu imports a foreign dma-buf only as a blob resource; without host support the kernel says ENODEV.
       expect(error).toBeInstanceOf(KernelError);
+      expect(error).toMatchObject({ code: 'ENODEV', request: 'DRM_IOCTL_PRIME_FD_TO_HANDLE' });
       return;
     }
+    // A host with blob resources imports it.
+    expect(process.env.DMABUF_IN_VM, 'the rig has no blob resources: ENODEV expected').toBeUndefined();
     expect(imported.handle).toBeGreaterThan(0);
     imported.close();
     imported.close();

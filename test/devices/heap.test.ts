@@ -48,6 +48,30 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     expect(() => buf.setName(42 as unknown as string)).toThrow(TypeError);
   });
 
+  it('setName round-trips exactly, multibyte included, and refuses what the kernel cannot carry', (ctx) => {
+    need(ctx, has.systemHeap(), 'no system heap');
+    using heap = DmaHeap.open('system');
+    using buf = heap.allocate(4096);
+    for (const name of ['é'.repeat(15), 'カメラ 0 → 表示', '🎞️ frame', '  padded\t', 'a:b', '日本語'.repeat(3) + 'ab', '']) {
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(31);
+      buf.setName(name);
+      expect(buf.name, JSON.stringify(name)).toBe(name);
+    }
+    const refused = (name: string, code: string): void => {
+      expect(() => buf.setName(name), JSON.stringify(name)).toThrow(expect.objectContaining({ code }));
+      expect(buf.name).toBe('kept');
+    };
+    buf.setName('kept');
+    refused('a\nb', 'ERR_INVALID_ARG_VALUE');
+    refused('a\0b', 'ERR_INVALID_ARG_VALUE');
+    refused('lone \uD800 high', 'ERR_INVALID_ARG_VALUE');
+    refused('lone \uDC00 low', 'ERR_INVALID_ARG_VALUE');
+    refused('\uDC00\uD800', 'ERR_INVALID_ARG_VALUE');
+    refused('é'.repeat(16), 'ERR_OUT_OF_RANGE');
+    refused('🎞'.repeat(8), 'ERR_OUT_OF_RANGE');
+    expect(() => buf.setName('a\nb')).toThrow(TypeError);
+  });
+
   it('maps with CPU access brackets; unmapping detaches the ArrayBuffer', (ctx) => {
     need(ctx, has.systemHeap(), 'no system heap');
     using heap = DmaHeap.open('system');
@@ -170,7 +194,7 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     expect(() => buf.size).toThrow(ClosedError);
     expect(() => buf.map()).toThrow(ClosedError);
     expect(() => buf.setName('x')).toThrow(ClosedError);
-    expect(() => buf.exportSyncFile()).toThrow(ClosedError);
+    expect(() => buf.exportSyncFile('writer')).toThrow(ClosedError);
     expect(() => buf.beginCpuAccess()).toThrow(ClosedError);
     expect(() => heap.allocate(4096)).toThrow(ClosedError);
     expect(() => buf.fd).toThrow(/dma-buf \(fd \d+\) is closed/);
@@ -191,7 +215,7 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     need(ctx, has.systemHeap(), 'no system heap');
     using heap = DmaHeap.open('system');
     using buf = heap.allocate(4096);
-    using sync = buf.exportSyncFile();
+    using sync = buf.exportSyncFile('writer');
     expect(sync.status().state).toBe('signaled');
     await sync.wait();
     expect(Mapping).toBeDefined();

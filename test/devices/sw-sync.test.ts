@@ -30,6 +30,17 @@ describe('SwSyncTimeline and SyncFile', () => {
     expect(three.info().fences[0]!.timestampNs).toBeGreaterThan(0n);
   });
 
+  it("Linux 7.2 names a signalled fence's driver and timeline 'detached-driver' / 'signaled-timeline'", async (ctx) => {
+    using timeline = openSwSync(ctx);
+    using fence = timeline.createFence(1);
+    const before = fence.info().fences[0]!;
+    expect(before.driver).toBe('sw_sync');
+    expect(before.timeline).not.toBe('signaled-timeline');
+    timeline.advance();
+    await fence.wait({ timeout: 5000 });
+    expect(fence.info().fences[0]).toMatchObject({ state: 'signaled', driver: 'detached-driver', timeline: 'signaled-timeline' });
+  });
+
   it('mergeAll waits for every input; fences of one timeline collapse to the latest', async (ctx) => {
     using a = openSwSync(ctx);
     using b = openSwSync(ctx);

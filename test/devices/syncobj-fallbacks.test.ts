@@ -41,6 +41,35 @@ describe('syncobj wait strategies', () => {
     });
   }
 
+  for (const strategy of ['eventfd', 'sync_file', 'thread'] as SyncobjWaitStrategy[]) {
+    it(`${strategy}: closing the syncobj rejects its pending waits with AbortError, and a reused handle does not revive them`, async (ctx) => {
+      using gpu = openSyncobjDevice(ctx);
+      using timeline = openSwSync(ctx);
+      const tl = gpu.createSyncobj();
+      {
+        using fence = timeline.createFence(1);
+        tl.importSyncFile(fence, { point: 1n });
+      }
+      using bystander = gpu.createSyncobj();
+      const waiting = tl.wait(1, { strategy, timeout: 10_000 }).catch((e: unknown) => e);
+      const unaffected = bystander.wait(0, { strategy: strategy === 'sync_file' ? 'auto' : strategy, timeout: 10_000 });
+      expect(await settled(waiting)).toBe(false);
+      const handle = tl.handle;
+      tl.close();
+      const error = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still pending'), 2000))]);
+      expect(error).toBeInstanceOf(AbortError);
+      expect((error as Error).message).toMatch(/syncobj \d+ was closed while waiting/);
+      // The kernel may hand the number out again; nothing of the old wait may see it.
+      using reused = gpu.createSyncobj({ signaled: true });
+      expect(typeof reused.handle).toBe('number');
+      expect(handle).toBeGreaterThan(0);
+      timeline.advance();
+      expect(await settled(unaffected)).toBe(false);
+      bystander.signal();
+      await unaffected;
+    });
+  }
+
   it('sync_file: a point with no fence yet is an error when forced (auto picks the thread instead)', async (ctx) => {
     using gpu = openSyncobjDevice(ctx);
     using tl = gpu.createSyncobj();

@@ -53,12 +53,12 @@ describe('DRM syncobj', () => {
     using gpu = openSyncobjDevice(ctx);
     using done = gpu.createSyncobj({ signaled: true });
     await done.wait();
-    expect(gpu.waitSyncobjs([{ syncobj: done }])).toBe(0);
+    expect(gpu.waitSyncobjsSync([{ syncobj: done }])).toBe(0);
     using fresh = gpu.createSyncobj();
-    expect(() => gpu.waitSyncobjs([{ syncobj: fresh }])).toThrow(expect.objectContaining({ code: 'EINVAL' }));
-    expect(() => gpu.waitSyncobjs([{ syncobj: fresh }], { forSubmit: true })).toThrow(expect.objectContaining({ code: 'ETIME' }));
-    expect(() => gpu.waitSyncobjs([{ syncobj: fresh }], { forSubmit: true, timeout: 30 })).toThrow(expect.objectContaining({ code: 'ETIME' }));
-    expect(gpu.waitSyncobjs([{ syncobj: fresh }, { syncobj: done }], { all: false, forSubmit: true })).toBe(1);
+    expect(() => gpu.waitSyncobjsSync([{ syncobj: fresh }])).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => gpu.waitSyncobjsSync([{ syncobj: fresh }], { forSubmit: true })).toThrow(TimeoutError);
+    expect(() => gpu.waitSyncobjsSync([{ syncobj: fresh }], { forSubmit: true, timeout: 30 })).toThrow(TimeoutError);
+    expect(gpu.waitSyncobjsSync([{ syncobj: fresh }, { syncobj: done }], { all: false, forSubmit: true })).toBe(1);
     const waiting = fresh.wait();
     expect(await settled(waiting)).toBe(false);
     fresh.signal();
@@ -115,7 +115,7 @@ describe('DRM syncobj', () => {
     await available;
     using file = tl.exportSyncFile({ point: 9n });
     expect(file.status().state).toBe('signaled');
-    expect(gpu.waitSyncobjs([{ syncobj: tl, point: 9 }])).toBe(0);
+    expect(gpu.waitSyncobjsSync([{ syncobj: tl, point: 9 }])).toBe(0);
   });
 
   it('timeline: a sync_file at a point, then transfer to binary and back', async (ctx) => {
@@ -208,8 +208,11 @@ describe('DRM syncobj', () => {
     expect(() => tl.signalPoint(3)).toThrow(RangeError);
     await expect(tl.wait(-1)).rejects.toBeInstanceOf(RangeError);
     await expect(tl.wait(1, { available: 'yes' as never })).rejects.toBeInstanceOf(TypeError);
-    expect(() => gpu.waitSyncobjs([])).toThrow(TypeError);
-    expect(() => gpu.waitSyncobjs([{ syncobj: tl }], { timeout: -5 })).toThrow(RangeError);
+    expect(() => gpu.waitSyncobjsSync([])).toThrow(TypeError);
+    expect(() => gpu.waitSyncobjsSync([{ syncobj: tl }], { timeout: -5 })).toThrow(RangeError);
+    await expect(gpu.waitSyncobjs([])).rejects.toBeInstanceOf(TypeError);
+    await expect(gpu.waitSyncobjs([{ syncobj: tl }], { timeout: -5 })).rejects.toBeInstanceOf(RangeError);
+    await expect(gpu.waitSyncobjs([{ syncobj: {} as never }])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     // Handles the facade never hands out: the kernel's own answers.
     expect(native.syncobjSignal(gpu.fd, Uint32Array.of(0xdead))).toBe(-constants.errno.ENOENT);
     expect(native.syncobjDestroy(gpu.fd, 0xdead)).toBe(-constants.errno.EINVAL);

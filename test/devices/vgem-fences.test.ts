@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AbortError,
   ClosedError,
+  type DmaBuf,
   DmaHeap,
   DrmDevice,
   FeatureError,
@@ -45,7 +46,7 @@ describe('vgem fences, sync_file export/import and waits', () => {
     using pair = vgemBuffer(device);
     const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: true });
-    using sync = buf.exportSyncFile({ read: true });
+    using sync = buf.exportSyncFile('reader');
     const info = sync.info();
     expect(info.state).toBe('active');
     expect(info.fences.length).toBeGreaterThanOrEqual(1);
@@ -63,17 +64,75 @@ describe('vgem fences, sync_file export/import and waits', () => {
     expect(after.fences[0]!.timestampNs).toBeGreaterThan(0n);
   });
 
-  it('read fences block writers but not readers', async (ctx) => {
+  it("a read fence: exportSyncFile('reader') has nothing pending, 'writer' has it; the old flag form is refused", async (ctx) => {
     using device = openVgem(ctx);
     using pair = vgemBuffer(device);
     const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: false });
-    using forReaders = buf.exportSyncFile({ read: true, write: false });
-    using forWriters = buf.exportSyncFile({ write: true });
+    using forReaders = buf.exportSyncFile('reader');
+    using forWriters = buf.exportSyncFile('writer');
     expect(forReaders.status().state).toBe('signaled');
     expect(forWriters.status().state).toBe('active');
+    expect(forWriters.info().fences.map((f) => f.driver)).toContain('vgem');
+    // {read: true} used to export every fence (both flags defaulted to true).
+    for (const old of [{ read: true }, { write: true }, {}]) {
+      expect(() => buf.exportSyncFile(old as never)).toThrow(
+        expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining("exportSyncFile('reader')") }),
+      );
+    }
+    expect(() => buf.exportSyncFile(undefined as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => buf.exportSyncFile('read' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     fence.signal();
     await forWriters.wait({ timeout: 5000 });
+  });
+
+  it("importSyncFile(file, 'read') makes writers wait but not readers; 'write' makes both wait", async (ctx) => {
+    using device = openVgem(ctx);
+    need(ctx, has.systemHeap(), 'no system heap');
+    using pair = vgemBuffer(device);
+    const fence = VgemFence.attach(pair.gem, { write: true });
+    using pending = pair.buf.exportSyncFile('writer');
+    using heap = DmaHeap.open('system');
+    using readTarget = heap.allocate(4096);
+    using writeTarget = heap.allocate(4096);
+    readTarget.importSyncFile(pending, 'read');
+    writeTarget.importSyncFile(pending, 'write');
+    const state = (target: DmaBuf, waiter: 'reader' | 'writer'): string => {
+      using file = target.exportSyncFile(waiter);
+      return file.status().state;
+    };
+    expect(state(readTarget, 'reader')).toBe('signaled');
+    expect(state(readTarget, 'writer')).toBe('active');
+    expect(state(writeTarget, 'reader')).toBe('active');
+    expect(() => readTarget.importSyncFile(pending, { write: true } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining("importSyncFile(file, 'write')") }),
+    );
+    expect(() => readTarget.importSyncFile(pending, undefined as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    fence.signal();
+    await writeTarget.whenReadable({ timeout: 5000 });
+  });
+
+  it('a VgemFence can be signalled after its GemBuffer is closed, while the device is open', async (ctx) => {
+    const device = openVgem(ctx);
+    try {
+      const gem = device.createDumb({ width: 16, height: 16 });
+      const buf = gem.exportDmaBuf();
+      const fence = VgemFence.attach(gem, { write: true });
+      expect(fence.device).toBe(device);
+      using sync = buf.exportSyncFile('reader');
+      buf.close();
+      gem.close();
+      expect(sync.status().state).toBe('active');
+      fence.signal(); // used to throw ClosedError: the fence lives in the DRM file, not the handle
+      expect(fence.signaled).toBe(true);
+      await sync.wait({ timeout: 1000 });
+      const later = device.createDumb({ width: 16, height: 16 });
+      const orphan = VgemFence.attach(later, { write: true });
+      device.close();
+      expect(() => orphan.signal()).toThrow(ClosedError);
+    } finally {
+      device.close();
+    }
   });
 
   it('mmap + CPU access through one fd sees what was written through another', (ctx) => {
@@ -81,7 +140,7 @@ describe('vgem fences, sync_file export/import and waits', () => {
     const { gem, buf } = vgemBuffer(device);
     using _gem = gem;
     using writer = buf;
-    using reader = gem.exportDmaBuf({ access: 'read' });
+    using reader = gem.exportDmaBuf();
     using w = writer.map();
     using r = reader.map({ access: 'read' });
     {
@@ -105,10 +164,10 @@ describe('vgem fences, sync_file export/import and waits', () => {
     using other = heap.allocate(4096);
     const fence = VgemFence.attach(gem, { write: true });
     {
-      using pending = buf.exportSyncFile();
-      other.importSyncFile(pending, { write: true });
+      using pending = buf.exportSyncFile('writer');
+      other.importSyncFile(pending, 'write');
     }
-    using fromOther = other.exportSyncFile({ read: true });
+    using fromOther = other.exportSyncFile('reader');
     expect(fromOther.status().state).toBe('active');
     fence.signal();
     await fromOther.wait({ timeout: 5000 });
@@ -121,8 +180,8 @@ describe('vgem fences, sync_file export/import and waits', () => {
     using b = vgemBuffer(device);
     const fa = VgemFence.attach(a.gem, { write: true });
     const fb = VgemFence.attach(b.gem, { write: true });
-    using sa = a.buf.exportSyncFile();
-    using sb = b.buf.exportSyncFile();
+    using sa = a.buf.exportSyncFile('writer');
+    using sb = b.buf.exportSyncFile('writer');
     using merged = sa.merge(sb, { name: 'both' });
     expect(merged.info().name).toBe('both');
     fa.signal();
@@ -139,13 +198,13 @@ describe('vgem fences, sync_file export/import and waits', () => {
     const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: true });
     try {
-      using sync = buf.exportSyncFile();
+      using sync = buf.exportSyncFile('writer');
       await expect(sync.wait({ timeout: 30 })).rejects.toBeInstanceOf(TimeoutError);
       const controller = new AbortController();
       const aborted = sync.wait({ signal: controller.signal });
       controller.abort();
       await expect(aborted).rejects.toBeInstanceOf(AbortError);
-      const other = buf.exportSyncFile();
+      const other = buf.exportSyncFile('writer');
       const closing = other.wait();
       other.close();
       await expect(closing).rejects.toThrow(/closed while waiting/);
@@ -160,7 +219,7 @@ describe('vgem fences, sync_file export/import and waits', () => {
     using pair = vgemBuffer(device);
     const { gem, buf } = pair;
     const fence = VgemFence.attach(gem, { write: true });
-    const files = Array.from({ length: 1000 }, () => buf.exportSyncFile());
+    const files = Array.from({ length: 1000 }, () => buf.exportSyncFile('writer'));
     try {
       let settled = 0;
       const waits = files.map((f) => f.wait().then(() => settled++));

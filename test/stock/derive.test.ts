@@ -90,7 +90,7 @@ describe('DmaBuf.derive on a kernel without DMA_BUF_IOCTL_DERIVE', () => {
       using _ = buf.beginCpuAccess('read');
       expect([...map.read(0, 3)]).toEqual([5, 6, 7]);
     }
-    using fence = buf.exportSyncFile({ read: true });
+    using fence = buf.exportSyncFile('reader');
     expect(fence.status().state).toBe('signaled');
   });
 

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Opening device nodes: a path the kernel can be handed, and a refusal for
+ * lack of permission reported as a PrivilegeError that says what is missing
+ * (as VFIO's opens do), not as a bare EACCES.
+ * @module
+ * @internal
+ */
+import { EACCES, EPERM, KernelError, PrivilegeError } from './errors.js';
+
+/** A path (or a name that becomes part of one) is a string without NUL: the kernel would cut it there. */
+export function assertPathText(name: string, value: string): void {
+  if (value.includes('\0')) {
+    throw Object.assign(new TypeError(`${name} must not contain NUL bytes, received ${JSON.stringify(value)}`), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+  }
+}
+
+const who = (): string => `uid ${process.getuid?.() ?? '?'}`;
+
+/**
+ * What a refused open of `path` says: a PrivilegeError for EACCES/EPERM
+ * naming the missing privilege (`needs` says how to get it), else a
+ * KernelError with `context`.
+ */
+export function openError(
+  errno: number,
+  path: string,
+  what: string,
+  needs: { privilege: PrivilegeError['privilege']; how: string },
+  context?: string,
+): KernelError {
+  if (errno === EACCES || errno === EPERM) {
+    return new PrivilegeError(errno, needs.privilege, `${what} needs ${needs.how}; this process is ${who()}`, { syscall: 'open', path });
+  }
+  return new KernelError(errno, { syscall: 'open', path, ...(context ? { context } : {}) });
+}
