@@ -127,7 +127,9 @@ export class ClosedError extends Error {
  * `'readwrite'`.
  */
 export class AccessModeError extends Error {
+  /** The class name, as Node prints it. */
   override name = 'AccessModeError';
+  /** Always `'ERR_DMABUF_ACCESS_MODE'`. */
   readonly code = 'ERR_DMABUF_ACCESS_MODE';
   /** The access the caller asked for. */
   readonly requested: string;

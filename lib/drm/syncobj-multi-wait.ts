@@ -24,6 +24,7 @@ const ETIME = -62;
 
 /** One syncobj point in a multi-wait. */
 export interface SyncobjPoint {
+  /** The syncobj to wait on; every point of one call belongs to the same device. */
   syncobj: Syncobj;
   /** Default 0: the binary fence. */
   point?: bigint | number;
