@@ -17,6 +17,7 @@ import {
   VgemFence,
 } from '../../lib/index.js';
 import { fdCount, has, need } from '../helpers/env.js';
+import { openSwSync } from '../helpers/syncobj.js';
 import { openVgem, vgemBuffer } from '../helpers/vgem.js';
 
 describe('vgem fences, sync_file export/import and waits', () => {
@@ -217,8 +218,15 @@ describe('vgem fences, sync_file export/import and waits', () => {
   it('1,000 pending waits do not stall fs.promises, and all settle once signalled', async (ctx) => {
     using device = openVgem(ctx);
     using pair = vgemBuffer(device);
-    const { gem, buf } = pair;
-    const fence = VgemFence.attach(gem, { write: true });
+    const { buf } = pair;
+    // The buffer's write fence comes from sw_sync, not VGEM_FENCE_ATTACH: vgem
+    // signals its own fences after 10 s, which a slow (TCG, loaded) guest can
+    // reach while the 1,000 waits are still being set up.
+    using timeline = openSwSync(ctx);
+    {
+      using pending = timeline.createFence(1);
+      buf.importSyncFile(pending, 'write');
+    }
     const files = Array.from({ length: 1000 }, () => buf.exportSyncFile('writer'));
     try {
       let settled = 0;
@@ -227,7 +235,7 @@ describe('vgem fences, sync_file export/import and waits', () => {
       const text = await readFile('/proc/self/status', 'utf8');
       expect(text).toContain('Pid:');
       expect(settled).toBe(0);
-      fence.signal();
+      timeline.advance();
       await Promise.all(waits);
       expect(settled).toBe(1000);
     } finally {
