@@ -21,12 +21,11 @@
  * @module
  * @internal
  */
-import { closeSync } from 'node:fs';
-
 import { SyncFile } from '../sync-file.js';
 
 import { FenceError, KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
+import { closeFd } from '../fd-native.js';
 import { type WaitLimits, limitedWait, withStack } from '../wait-limits.js';
 import { native } from '../native.js';
 
@@ -69,7 +68,7 @@ export function pointStatus(deviceFd: number, handle: number, point: bigint): nu
     const info = native.syncFileInfo(fd);
     return typeof info === 'number' ? info : info.status;
   } finally {
-    closeSync(fd);
+    closeFd(fd);
   }
 }
 
@@ -141,8 +140,15 @@ export class SyncobjWaits {
           finish(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', context: this.#label }));
           return;
         }
-        const status = available ? 1 : pointStatus(this.#deviceFd(), handle, point);
-        finish(status < 0 ? new FenceError(status, `syncobj ${handle} point ${point}`) : undefined);
+        // This runs from a native callback: nothing may throw out of it. A
+        // completion that lost the race with close() finds the device closed
+        // (ClosedError) and the wait already settled, so finish ignores it.
+        try {
+          const status = available ? 1 : pointStatus(this.#deviceFd(), handle, point);
+          finish(status < 0 ? new FenceError(status, `syncobj ${handle} point ${point}`) : undefined);
+        } catch (error) {
+          finish(error);
+        }
       });
       if (typeof cancel === 'number') {
         finish(new KernelError(cancel, { syscall: 'dup', context: this.#label }));

@@ -7,10 +7,11 @@
  */
 import { assertInt, assertInstance, assertOneOf, flag, options, rangeError } from '../args.js';
 import { type Access, O_CLOEXEC, accessModes, openMode } from '../constants.js';
-import { DmaBuf } from '../dma-buf.js';
+import { DmaBuf, trackedMappings } from '../dma-buf.js';
 import { EINVAL, ENODEV, ENOTTY, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
 import { FdResource } from '../fd-resource.js';
 import { native } from '../native.js';
+import { WeakMembers } from '../weak-members.js';
 import { type OpenedDevice, type VfioPath, openViaCdev, openViaGroup } from './open.js';
 import { type PciDeviceInfo, readPciDevice } from './pci-sysfs.js';
 import { VFIO_DMA_BUF_PROPOSED, VFIO_EXPORTER } from './proposed.js';
@@ -90,7 +91,9 @@ export class VfioDevice extends FdResource {
   readonly iommuGroup: number;
   #features: VfioFeatures | undefined;
   /** Buffers exported here, weakly, to unmap before the kernel revokes them. */
-  readonly #exported = new Set<WeakRef<DmaBuf>>();
+  // A closed DmaBuf still matters while mappings made through it live: the
+  // kernel's revoke would fault them, so close() must still reach them.
+  readonly #exported = new WeakMembers<DmaBuf>((buf) => buf.closed && buf[trackedMappings]().empty);
 
   private constructor(opened: OpenedDevice, pci: PciDeviceInfo) {
     super(opened.fd, `VFIO device ${pci.address}`);
@@ -233,7 +236,7 @@ export class VfioDevice extends FdResource {
       throw new FeatureError(result, 'VFIO_DEVICE_FEATURE_DMA_BUF', 'the device\'s VFIO driver cannot export dma-bufs', details);
     }
     const buf = new DmaBuf(checkFeature(result, { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF', requires: 'needs Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF' }, details));
-    this.#exported.add(new WeakRef(buf));
+    this.#exported.add(buf);
     return buf;
   }
 
@@ -245,7 +248,7 @@ export class VfioDevice extends FdResource {
    */
   override close(): void {
     if (this.closed) return;
-    for (const ref of this.#exported) ref.deref()?.unmapAll();
+    for (const buf of this.#exported) buf.unmapAll();
     this.#exported.clear();
     super.close();
   }
