@@ -56,18 +56,25 @@ void Poller::Init(Napi::Env env, Napi::Object exports) {
                 handle->data = nullptr;
                 // The handle is adopted by the new Poller; pass it through an
                 // External. Construction fails when the environment is being
-                // torn down (a Worker terminated mid-call): the handle is then
-                // still ours and must be closed, or the loop cannot close.
+                // torn down (a Worker terminated mid-call), by a throw or, as
+                // the throw cannot become a JS exception then, silently: if
+                // the handle was not adopted it is still ours to close, or
+                // the worker's loop cannot close and Node aborts.
+                auto unadopted = [handle]() {
+                  if (handle->data != nullptr) return false;
+                  uv_close(reinterpret_cast<uv_handle_t*>(handle),
+                           [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+                  return true;
+                };
+                Napi::Object poller;
                 try {
-                  return data->poller_constructor.New(
-                      {Napi::External<uv_poll_t>::New(env, handle), info[0], info[1]});
+                  poller = data->poller_constructor.New({Napi::External<uv_poll_t>::New(env, handle), info[0], info[1]});
                 } catch (const Napi::Error&) {
-                  if (handle->data == nullptr) {
-                    uv_close(reinterpret_cast<uv_handle_t*>(handle),
-                             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-                  }
+                  unadopted();
                   throw;
                 }
+                if (unadopted()) return Result(env, -ECANCELED);
+                return poller;
               }));
 }
 
