@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: MIT
 // mmap(2) of a buffer fd as an external ArrayBuffer.
 //
-// Unmapping must never free memory something can still reach. Detaching the
-// ArrayBuffer stops new JavaScript access (a stale view reads as length 0),
-// but not a thread already inside the memory: zlib, fs.write or crypto on
-// the libuv pool hold a raw pointer into it until their job ends. munmap
-// would turn their next read into SIGSEGV (or EFAULT). So munmap() does not
-// unmap: it replaces the range, atomically, with private anonymous pages
-// (mmap MAP_FIXED). The buffer's pages are gone from this process at once,
-// so its reference on the dma-buf is dropped and the exporter can free or
-// revoke it; a stale reader sees zeros and a stale writer scribbles on
-// private memory nobody reads. The zero-filled range itself is released
-// only when the ArrayBuffer object is collected: a pool job keeps the object
-// (or a view of it) reachable while it runs, so by then nothing can reach
-// the range. Untouched anonymous pages cost address space, not memory.
+// Unmapping must never free memory something can still reach: zlib, fs.write
+// or crypto on the libuv pool hold a raw pointer into the memory until their
+// job ends, and munmap would turn their next access into SIGSEGV (or
+// EFAULT). Detaching the ArrayBuffer does not help: it cannot stop a thread
+// already inside, and zlib re-checks its input's length between chunks and
+// aborts the process when it finds it detached. So munmap() neither unmaps
+// nor detaches: it replaces the range, atomically, with private anonymous
+// pages (mmap MAP_FIXED). The buffer's pages leave this process at once, so
+// its reference on the dma-buf is dropped and the exporter can free or
+// revoke it; a stale view keeps its length, reads zeros, and its writes land
+// in private memory nobody reads. The replacement range is released when
+// the ArrayBuffer object is collected: a pool job keeps the object (or a
+// view of it) reachable while it runs, so by then nothing can reach it.
+// Untouched anonymous pages cost address space, not memory.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -50,9 +51,9 @@ Napi::Value Map(const Napi::CallbackInfo& info) {
   auto* state = new MappingState{address, length, false};
   Napi::ArrayBuffer buffer;
   try {
-    // No backing-store finalizer: the backing store may be released (at
-    // Detach) while a pool thread still reads; the object's finalizer is
-    // the one that knows nothing can.
+    // No backing-store finalizer: the backing store can be released while
+    // a pool thread still holds a pointer taken from it; the object's
+    // finalizer (below) is the one that knows nothing can reach the range.
     buffer = Napi::ArrayBuffer::New(env, address, length);
   } catch (const Napi::Error&) {
     munmap(address, length);
@@ -60,8 +61,9 @@ Napi::Value Map(const Napi::CallbackInfo& info) {
     throw;
   }
   if (napi_add_finalizer(env, buffer, state, FinalizeMapping, nullptr, nullptr) != napi_ok) {
-    buffer.Detach();
-    munmap(address, length);
+    // Never reached in practice; the range then stays reserved (zeros)
+    // rather than risk freeing memory the unreturned ArrayBuffer points at.
+    mmap(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
     delete state;
     return Result(env, -ENOMEM);
   }
@@ -84,7 +86,6 @@ Napi::Value Unmap(const Napi::CallbackInfo& info) {
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
   if (replaced == MAP_FAILED) return Result(env, -errno);  // still mapped, still attached
   state->unmapped = true;
-  buffer.Detach();
   return Result(env, 0);
 }
 
