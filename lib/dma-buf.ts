@@ -139,9 +139,10 @@ export class DmaBuf extends FdResource {
   }
 
   /**
-   * @internal Unmaps every live mapping made through this object, detaching
-   * their ArrayBuffers: used before the exporter revokes the buffer, after
-   * which touching the old memory would kill the process with SIGBUS.
+   * @internal Unmaps every live mapping made through this object (their
+   * ArrayBuffers then read zeros): used before the exporter revokes the
+   * buffer, after which touching the old memory would kill the process with
+   * SIGBUS.
    */
   unmapAll(): void {
     for (const mapping of this.#mappings) mapping.unmap();

@@ -243,7 +243,7 @@ export class VfioDevice extends FdResource {
   /**
    * Closes the device. The kernel revokes every dma-buf the device exported
    * when its last fd closes, so first this unmaps the CPU mappings made
-   * through those DmaBuf objects: their ArrayBuffers detach instead of
+   * through those DmaBuf objects: their ArrayBuffers read zeros instead of
    * faulting with SIGBUS. Idempotent.
    */
   override close(): void {
@@ -259,7 +259,7 @@ export class VfioDevice extends FdResource {
    * mappings are torn down, CPU mappings fault, and no new mapping or import
    * succeeds. The fds stay open. Revoking twice fails with EBADFD.
    * Mappings made through `dmaBuf` in this process are unmapped first (their
-   * ArrayBuffers detach); any other mapping of the buffer, here or in another
+   * ArrayBuffers read zeros); any other mapping of the buffer, here or in another
    * process, gets SIGBUS on its next access, as the kernel intends.
    * @throws {TypeError} dmaBuf is not a DmaBuf
    * @throws {KernelError} ENODEV: the dma-buf was not exported by this device; EBADFD: already revoked

@@ -48,7 +48,7 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     expect(() => buf.setName(42 as unknown as string)).toThrow(TypeError);
   });
 
-  it('maps with CPU access brackets; unmapping detaches the ArrayBuffer', (ctx) => {
+  it('maps with CPU access brackets; unmapping leaves stale views reading zeros', (ctx) => {
     need(ctx, has.systemHeap(), 'no system heap');
     using heap = DmaHeap.open('system');
     using buf = heap.allocate(64 * 1024);
@@ -72,7 +72,8 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     const view = new Uint8Array(a.buffer);
     a.unmap();
     a.unmap();
-    expect(view.length).toBe(0);
+    // The pages left the process: a stale view reads zeros (not detached: see README, Reliability).
+    expect(view.some((byte) => byte !== 0)).toBe(false);
     expect(() => a.bytes()).toThrow(ClosedError);
     b.close();
     expect(b.closed).toBe(true);

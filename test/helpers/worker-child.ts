@@ -14,6 +14,9 @@ export interface WorkerRounds {
   /** fds of the child before the first worker, and after each round. */
   base: number;
   counts: number[];
+  /** Threads of the child likewise (/proc/self/task). */
+  baseThreads: number;
+  threads: number[];
 }
 
 /**
@@ -34,9 +37,12 @@ export function runWorkerRounds(body: string, opts: { rounds?: number; terminate
     import { Worker } from 'node:worker_threads';
     import { readdirSync } from 'node:fs';
     const count = () => readdirSync('/proc/self/fd').length;
+    const tasks = () => readdirSync('/proc/self/task').length;
     const source = new URL('data:text/javascript,' + encodeURIComponent(${JSON.stringify(worker)}));
     const base = count();
+    const baseThreads = tasks();
     const counts = [];
+    const threads = [];
     for (let i = 0; i < ${opts.rounds ?? 1}; i++) {
       const w = new Worker(source);
       const exited = new Promise((resolve) => w.once('exit', resolve));
@@ -45,8 +51,9 @@ export function runWorkerRounds(body: string, opts: { rounds?: number; terminate
       if (${opts.terminate ?? true}) await w.terminate();
       await exited;
       counts.push(count());
+      threads.push(tasks());
     }
-    console.log(JSON.stringify({ base, counts }));
+    console.log(JSON.stringify({ base, counts, baseThreads, threads }));
   `;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', parent], {
@@ -60,7 +67,7 @@ export function runWorkerRounds(body: string, opts: { rounds?: number; terminate
     child.once('error', reject);
     child.once('close', (status, signal) => {
       const line = stdout.trim().split('\n').pop() ?? '';
-      let parsed: { base: number; counts: number[] } = { base: -1, counts: [] };
+      let parsed: Pick<WorkerRounds, 'base' | 'counts' | 'baseThreads' | 'threads'> = { base: -1, counts: [], baseThreads: -1, threads: [] };
       try {
         parsed = JSON.parse(line) as typeof parsed;
       } catch {
