@@ -5,12 +5,13 @@
 // cannot give.
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import { DmaHeap, KernelError } from '../../lib/index.js';
+import { AbortError, DmaHeap, KernelError } from '../../lib/index.js';
 import { availableMemory } from '../../lib/memory-facts.js';
 import { fdCount, has, need } from '../helpers/env.js';
 import { openSwSync, openSyncobjDevice } from '../helpers/syncobj.js';
@@ -51,6 +52,25 @@ describe('workers terminated with device objects and waits pending', () => {
     for (const count of run.counts) expect(count - run.base).toBeLessThanOrEqual(4);
     // Each round's three wait threads are joined with their environment.
     for (const threads of run.threads) expect(threads - run.baseThreads).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('syncobj thread waits', () => {
+  it('a completion already on its way when the device closes is dropped, not thrown from the callback', async (ctx) => {
+    for (let round = 0; round < 5; round++) {
+      const gpu = openSyncobjDevice(ctx);
+      const timeline = gpu.createSyncobj();
+      const waiting = timeline.wait(1, { strategy: 'thread' });
+      await sleep(20); // the thread is inside its ioctl
+      timeline.signalPoint(1);
+      // The thread wakes and queues its result while this thread is busy...
+      const until = Date.now() + 20;
+      while (Date.now() < until);
+      // ...so the close lands first: the wait rejects, the late result must vanish.
+      gpu.close();
+      await expect(waiting).rejects.toBeInstanceOf(AbortError);
+      await sleep(10);
+    }
   });
 });
 
