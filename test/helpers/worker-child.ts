@@ -36,9 +36,11 @@ export function runWorkerRounds(body: string, opts: { rounds?: number; terminate
   const parent = `
     import { Worker } from 'node:worker_threads';
     import { readdirSync } from 'node:fs';
+    import { stat } from 'node:fs/promises';
     const count = () => readdirSync('/proc/self/fd').length;
     const tasks = () => readdirSync('/proc/self/task').length;
     const source = new URL('data:text/javascript,' + encodeURIComponent(${JSON.stringify(worker)}));
+    await stat('/'); // starts the libuv pool's threads before they are counted
     const base = count();
     const baseThreads = tasks();
     const counts = [];
