@@ -22,6 +22,7 @@ import { READABLE, WRITABLE } from './fd-watcher.js';
 import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { type DmaBufFdInfo, readDmaBufFdInfo } from './fdinfo.js';
 import { Mapping } from './mapping.js';
+import { WeakMembers } from './weak-members.js';
 import { native } from './native.js';
 import { type FenceNames, SyncFile, fenceFailure, fenceNames } from './sync-file.js';
 import { VFIO_DMA_BUF_PROPOSED, VFIO_EXPORTER } from './vfio/proposed.js';
@@ -76,13 +77,16 @@ export interface DeriveOptions {
   cloexec?: boolean;
 }
 
+/** @internal Key of DmaBuf's tracked mappings, for VfioDevice and tests. */
+export const trackedMappings = Symbol('dmabuf.trackedMappings');
+
 /**
  * Owns a dma-buf fd. A dma-buf can come from a heap (`DmaHeap`), a DRM
  * driver (`GemBuffer.exportDmaBuf`), udmabuf, VFIO, or another process.
  */
 export class DmaBuf extends FdResource {
   /** Mappings made by map(), weakly: a mapping's owner decides its lifetime. */
-  readonly #mappings = new Set<WeakRef<Mapping>>();
+  readonly #mappings = new WeakMembers<Mapping>((mapping) => mapping.closed);
 
   /** @internal use DmaBuf.fromFd */
   constructor(fd: number) {
@@ -173,18 +177,24 @@ export class DmaBuf extends FdResource {
     } catch (error) {
       throw this.#explainMapFailure(error);
     }
-    this.#mappings.add(new WeakRef(mapping));
+    this.#mappings.add(mapping);
     return mapping;
   }
 
   /**
-   * @internal Unmaps every live mapping made through this object, detaching
-   * their ArrayBuffers: used before the exporter revokes the buffer, after
-   * which touching the old memory would kill the process with SIGBUS.
+   * @internal Unmaps every live mapping made through this object (their
+   * ArrayBuffers then read zeros): used before the exporter revokes the
+   * buffer, after which touching the old memory would kill the process with
+   * SIGBUS.
    */
   unmapAll(): void {
-    for (const ref of this.#mappings) ref.deref()?.unmap();
+    for (const mapping of this.#mappings) mapping.unmap();
     this.#mappings.clear();
+  }
+
+  /** @internal The mappings made through this object (a symbol: no public member). */
+  [trackedMappings](): WeakMembers<Mapping> {
+    return this.#mappings;
   }
 
   /**

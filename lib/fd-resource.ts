@@ -3,11 +3,11 @@
  * The base of every class that owns a file descriptor.
  * @module
  */
-import { closeSync } from 'node:fs';
-
 import { AbortError, ClosedError } from './errors.js';
+import { closeFd } from './fd-native.js';
 import { FdWatcher } from './fd-watcher.js';
 import { type Held, guard, unguard } from './leak-guard.js';
+import { native } from './native.js';
 
 /**
  * Owns one fd. `close()` releases it and is safe to call twice; it is also
@@ -26,6 +26,9 @@ export abstract class FdResource implements Disposable {
     this.#label = label;
     this.#held = { fd, label };
     guard(this, this.#held);
+    // Registered with this environment, whose cleanup hook closes it if the
+    // environment ends first (a terminated worker runs no JavaScript).
+    native.fdOwn(fd);
   }
 
   /** The fd number, for passing to other APIs. Ownership stays with this object. */
@@ -50,7 +53,10 @@ export abstract class FdResource implements Disposable {
     if (!this.#watcher) {
       const watcher = new FdWatcher(fd, this.#label);
       this.#watcher = watcher;
-      this.#held.release = () => watcher.close(new AbortError(`${this.#label} was garbage-collected`));
+      // The registry holds this closure strongly: it must not reach `this`
+      // (no `this.#label` inside), or the object could never be collected.
+      const label = this.#label;
+      this.#held.release = () => watcher.close(new AbortError(`${label} was garbage-collected`));
     }
     return this.#watcher;
   }
@@ -66,7 +72,7 @@ export abstract class FdResource implements Disposable {
     unguard(this);
     this.#watcher?.close(new AbortError(`${this.#label} was closed while waiting`));
     this.#watcher = undefined;
-    closeSync(this.#fd);
+    closeFd(this.#fd);
   }
 
   /** Same as `close()`, for `using`. */

@@ -9,11 +9,12 @@
  * boundary, so a payload always arrives with exactly its own fds.
  * @module
  */
-import { closeSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 
 import { assertFd, assertInt, assertString, options } from './args.js';
 import { KernelError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
+import { closeFd } from './fd-native.js';
 import { FdResource } from './fd-resource.js';
 import { READABLE, WRITABLE } from './fd-watcher.js';
 import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
@@ -139,7 +140,7 @@ export class FdSocket extends FdResource {
           const message = check(got, { syscall: 'recvmsg', context: 'receiving fds' });
           if (message.fdsTruncated || message.dataTruncated) {
             // Native code already closed the fds of a control-truncated message; these came with over-long data.
-            for (const fd of message.fds) closeSync(fd);
+            for (const fd of message.fds) closeFd(fd);
             const what = message.fdsTruncated ? `more than ${maxFds} fds (they were closed)` : `more than ${maxBytes} bytes`;
             throw new KernelError(-90 /* EMSGSIZE */, { syscall: 'recvmsg', context: `message carried ${what}` });
           }

@@ -3,15 +3,16 @@
  * dma-heaps: /dev/dma_heap/<name> allocators of dma-bufs.
  * @module
  */
-import { openSync, readdirSync } from 'node:fs';
-import { totalmem } from 'node:os';
+import { readdirSync } from 'node:fs';
 
 import { assertOneOf, assertSize, assertString, flag, options } from './args.js';
 import { type Access, O_CLOEXEC, O_RDONLY, accessModes, openMode } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
 import { FeatureError, KernelError, check } from './errors.js';
 import { assertPathText, openError } from './node-access.js';
+import { openFd } from './fd-native.js';
 import { FdResource } from './fd-resource.js';
+import { availableMemory, cmaFree, isCmaHeap } from './memory-facts.js';
 import { native } from './native.js';
 
 const HEAP_DIR = '/dev/dma_heap';
@@ -35,6 +36,7 @@ export interface AllocateOptions {
 export class DmaHeap extends FdResource {
   /** The heap's name, e.g. `'system'`. */
   readonly name: string;
+  #cma: boolean | undefined;
 
   private constructor(fd: number, name: string) {
     super(fd, `dma-heap '${name}'`);
@@ -71,7 +73,7 @@ export class DmaHeap extends FdResource {
     const path = `${HEAP_DIR}/${name}`;
     let fd: number;
     try {
-      fd = openSync(path, O_RDONLY | O_CLOEXEC);
+      fd = openFd(path, O_RDONLY | O_CLOEXEC);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       const heaps = DmaHeap.list();
@@ -92,21 +94,24 @@ export class DmaHeap extends FdResource {
    * rounds up to whole pages).
    * @throws {TypeError} / {RangeError} size is not a non-negative safe integer, bad options
    * @throws {ClosedError} after close()
-   * @throws {KernelError} EINVAL for size 0, ENOMEM when the heap cannot supply it or
-   *   the size exceeds the machine's memory (refused before the call, see below)
+   * @throws {KernelError} EINVAL for size 0; ENOMEM when the heap cannot supply it, or
+   *   (refused before asking the kernel) when `size` exceeds the memory the
+   *   machine has available (MemAvailable) or, for a CMA heap, the free CMA
+   *   memory (CmaFree).
+   *
+   * The up-front refusal guards against the one request that is sure to
+   * end badly: the system heap has no size check of its own and allocates
+   * page by page until memory runs out, and the OOM killer then picks a
+   * victim, often this process. It cannot protect against a request that
+   * fits now but not once other processes (or other allocations of this
+   * one) take their share, nor against several allocations that fit one by
+   * one but not together; nor does it see cgroup memory limits, which the
+   * heaps' pages are not charged to. Keep large allocations well under what
+   * the machine has.
    */
   allocate(size: number, opts?: AllocateOptions): DmaBuf {
     assertSize('size', size);
-    // The system heap has no up-front size check: it allocates page by page
-    // until memory runs out, and the OOM killer then picks some process. A
-    // request larger than all of RAM cannot succeed, so it never reaches it.
-    if (size > totalmem()) {
-      throw new KernelError(-12 /* ENOMEM */, {
-        syscall: 'ioctl',
-        request: 'DMA_HEAP_IOCTL_ALLOC',
-        context: `${size} bytes from dma-heap '${this.name}' exceeds this machine's ${totalmem()} bytes of memory`,
-      });
-    }
+    this.#refuseBeyondAvailable(size);
     const o = options<AllocateOptions>('options', opts);
     const cloexec = flag('options.cloexec', o.cloexec, true);
     const access = o.access ?? 'readwrite';
@@ -118,5 +123,21 @@ export class DmaHeap extends FdResource {
       context: `allocating ${size} bytes from dma-heap '${this.name}'`,
     });
     return new DmaBuf(fd);
+  }
+
+  /** See allocate(): what the machine cannot give is refused with ENOMEM before the kernel tries. */
+  #refuseBeyondAvailable(size: number): void {
+    const refuse = (what: string, limit: number): never => {
+      throw new KernelError(-12 /* ENOMEM */, {
+        syscall: 'ioctl',
+        request: 'DMA_HEAP_IOCTL_ALLOC',
+        context: `${size} bytes from dma-heap '${this.name}' exceed the ${limit} bytes ${what}`,
+      });
+    };
+    const available = availableMemory();
+    if (size > available) refuse('of memory available (MemAvailable)', available);
+    if (!(this.#cma ??= isCmaHeap(this.name))) return;
+    const cma = cmaFree();
+    if (cma !== undefined && size > cma) refuse('of free CMA memory (CmaFree)', cma);
   }
 }

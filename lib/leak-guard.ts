@@ -7,7 +7,7 @@
  * @module
  * @internal
  */
-import { closeSync } from 'node:fs';
+import { native } from './native.js';
 
 /** What the registry keeps; it must not reference the owner, or the owner is never collected. */
 export interface Held {
@@ -21,11 +21,9 @@ const warned = new Set<string>();
 
 const registry = new FinalizationRegistry<Held>((held) => {
   held.release?.();
-  try {
-    closeSync(held.fd);
-  } catch {
-    // Already gone; nothing to release.
-  }
+  // Natively, so a worker's Node does not warn about an fd fs never opened;
+  // an error means it is already gone, and there is nothing to release.
+  native.fdClose(held.fd);
   if (!warned.has(held.label)) {
     warned.add(held.label);
     process.emitWarning(

@@ -10,10 +10,19 @@ import type { Access } from './constants.js';
 
 /**
  * Owns one mmap of a buffer, exposed as an ArrayBuffer over the mapped
- * memory. `unmap()` (also `close()` and `[Symbol.dispose]`) detaches the
- * ArrayBuffer before unmapping, so views made earlier read as length 0
- * instead of faulting. A mapping keeps the buffer alive on its own: closing
- * the buffer's fd does not unmap it.
+ * memory. A mapping keeps the buffer alive on its own: closing the buffer's
+ * fd does not unmap it.
+ *
+ * `unmap()` (also `close()` and `[Symbol.dispose]`) takes the buffer's
+ * pages out of the process at once, so the buffer can be freed or revoked,
+ * but it never frees memory that something may still be reading: work on
+ * the libuv pool (`zlib.deflate(view)`, `fs.write`, crypto) holds a raw
+ * pointer into it. The range is replaced with private zero pages instead:
+ * views made earlier keep their length, read zeros, and their writes go
+ * nowhere. The range is released once the ArrayBuffer is garbage-collected.
+ * (It is not detached: Node's zlib aborts the process when its input is
+ * detached mid-stream.) The Mapping itself throws ClosedError after
+ * unmap().
  *
  * Bracket CPU reads and writes with `DmaBuf.beginCpuAccess()` so caches are
  * kept coherent with devices.
@@ -99,7 +108,10 @@ export class Mapping implements Disposable {
     return this.#buffer === undefined;
   }
 
-  /** Unmaps; the ArrayBuffer is detached first. Calling it again does nothing. */
+  /**
+   * Unmaps: the buffer's pages leave the process; stale views read zeros
+   * (see the class). Calling it again does nothing.
+   */
   unmap(): void {
     const buffer = this.#buffer;
     if (!buffer) return;

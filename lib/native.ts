@@ -173,6 +173,10 @@ export interface NativeBinding {
   vfioDeviceBindIommufd(deviceFd: number, iommufd: number): Errno;
   iommuIoasAlloc(iommufd: number): Errno;
   vfioDeviceAttachIommufdPt(deviceFd: number, ptId: number): Errno;
+  // fds owned by this environment (native/fd.cc); its cleanup hook closes what is left
+  fdOpen(path: string, flags: number): Errno;
+  fdOwn(fd: number): Errno;
+  fdClose(fd: number): Errno;
   // readiness (native/poller.cc)
   pollNow(fd: number, events: number): Errno;
   pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;

@@ -5,11 +5,11 @@
  * value, and signal with -ENOENT if the timeline is closed first.
  * @module
  */
-import { openSync } from 'node:fs';
 
 import { assertInt, assertString } from './args.js';
 import { O_CLOEXEC, O_RDWR } from './constants.js';
-import { FeatureError, check } from './errors.js';
+import { FeatureError, KernelError, check } from './errors.js';
+import { openFd } from './fd-native.js';
 import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';
 import { native } from './native.js';
@@ -37,7 +37,7 @@ export class SwSyncTimeline extends FdResource {
   static create(): SwSyncTimeline {
     for (const path of PATHS) {
       try {
-        return new SwSyncTimeline(openSync(path, O_RDWR | O_CLOEXEC));
+        return new SwSyncTimeline(openFd(path, O_RDWR | O_CLOEXEC));
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         if (e.code !== 'ENOENT') {

@@ -4,13 +4,13 @@
  * memory can be handed to devices and processes as a dma-buf.
  * @module
  */
-import { openSync } from 'node:fs';
 
 import { assertInstance, assertSize, flag, options, rangeError } from './args.js';
 import { O_CLOEXEC, O_RDWR } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
 import { FeatureError, KernelError, check } from './errors.js';
 import { openError } from './node-access.js';
+import { openFd } from './fd-native.js';
 import { FdResource } from './fd-resource.js';
 import { Memfd, Seal } from './memfd.js';
 import { native } from './native.js';
@@ -47,7 +47,7 @@ export class Udmabuf extends FdResource {
    */
   static open(): Udmabuf {
     try {
-      return new Udmabuf(openSync(DEVICE, O_RDWR | O_CLOEXEC));
+      return new Udmabuf(openFd(DEVICE, O_RDWR | O_CLOEXEC));
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       if (e.code === 'ENOENT') {

@@ -13,7 +13,11 @@ import { AbortError, TimeoutError } from './errors.js';
 export interface WaitLimits {
   /** Rejects the wait with AbortError (cause: the signal's reason) when it fires. */
   signal?: AbortSignal | undefined;
-  /** Milliseconds before the wait rejects with TimeoutError. */
+  /**
+   * Milliseconds before the wait rejects with TimeoutError: any finite
+   * number >= 0. Timeouts beyond setTimeout's limit (2^31-1 ms, about 24.8
+   * days) are honoured too, by chaining timers.
+   */
   timeout?: number | undefined;
 }
 
@@ -27,6 +31,27 @@ export function checkWaitLimits(value: unknown): WaitLimits {
     throw rangeError(`options.timeout must be a finite number of ms >= 0, received ${String(timeout)}`);
   }
   return { signal, timeout };
+}
+
+/** The longest delay setTimeout honours; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `onExpiry` after `ms` milliseconds, however long, by chaining
+ * timers of at most MAX_TIMER_MS. Returns the function that cancels it.
+ */
+export function longTimeout(ms: number, onExpiry: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const deadline = performance.now() + ms;
+  const arm = (left: number): void => {
+    timer = setTimeout(() => {
+      const rest = deadline - performance.now();
+      if (rest > 0 && left > MAX_TIMER_MS) arm(rest);
+      else onExpiry();
+    }, Math.min(left, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
 }
 
 /** Gives a rejection the stack captured where the wait was started. */
@@ -58,7 +83,7 @@ export function limitedWait<T>(
       reject(withStack(new AbortError(undefined, { cause: signal.reason }), site));
       return;
     }
-    let timer: NodeJS.Timeout | undefined;
+    let clearTimer: (() => void) | undefined;
     let cancel: (() => void) | undefined;
     let done = false;
     const onAbort = (): void => stop(new AbortError(undefined, { cause: signal?.reason }));
@@ -66,7 +91,7 @@ export function limitedWait<T>(
       if (done) return;
       done = true;
       owner?.delete(stop);
-      if (timer) clearTimeout(timer);
+      clearTimer?.();
       signal?.removeEventListener('abort', onAbort);
       if (error === undefined) resolve(value as T);
       else reject(withStack(error, site));
@@ -76,7 +101,7 @@ export function limitedWait<T>(
       cancel?.();
       finish(reason);
     };
-    if (timeout !== undefined) timer = setTimeout(() => stop(new TimeoutError(timeout, what)), timeout);
+    if (timeout !== undefined) clearTimer = longTimeout(timeout, () => stop(new TimeoutError(timeout, what)));
     signal?.addEventListener('abort', onAbort, { once: true });
     owner?.add(stop);
     try {

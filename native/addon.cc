@@ -22,9 +22,16 @@ void InitSyncobj(Napi::Env env, Napi::Object exports);
 void InitSwSync(Napi::Env env, Napi::Object exports);
 void InitSyncobjThreadWait(Napi::Env env, Napi::Object exports);
 void InitVfio(Napi::Env env, Napi::Object exports);
+void InitFd(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData(new InstanceData());
+  auto* data = new InstanceData();
+  env.SetInstanceData(data);
+  // Runs when the environment is torn down, before Node finalizes its
+  // objects (cleanup hooks run newest first; Node-API's own teardown hook was
+  // added before this module loaded), while the loop can still close handles.
+  napi_add_env_cleanup_hook(env, [](void* arg) { CleanupInstance(static_cast<InstanceData*>(arg)); }, data);
+  InitFd(env, exports);
   InitDmaBuf(env, exports);
   InitHeap(env, exports);
   InitMapping(env, exports);

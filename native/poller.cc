@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "instance.h"
 #include "napi_util.h"
@@ -52,22 +53,51 @@ void Poller::Init(Napi::Env env, Napi::Object exports) {
                   delete handle;
                   return Result(env, rc);
                 }
-                // The handle is adopted by the new Poller; pass it through an External.
-                return data->poller_constructor.New(
-                    {Napi::External<uv_poll_t>::New(env, handle), info[0], info[1]});
+                handle->data = nullptr;
+                // The handle is adopted by the new Poller; pass it through an
+                // External. Construction fails when the environment is being
+                // torn down (a Worker terminated mid-call), by a throw or, as
+                // the throw cannot become a JS exception then, silently: if
+                // the handle was not adopted it is still ours to close, or
+                // the worker's loop cannot close and Node aborts.
+                auto unadopted = [handle]() {
+                  if (handle->data != nullptr) return false;
+                  uv_close(reinterpret_cast<uv_handle_t*>(handle),
+                           [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+                  return true;
+                };
+                Napi::Object poller;
+                try {
+                  poller = data->poller_constructor.New({Napi::External<uv_poll_t>::New(env, handle), info[0], info[1]});
+                } catch (const Napi::Error&) {
+                  unadopted();
+                  throw;
+                }
+                if (unadopted()) return Result(env, -ECANCELED);
+                return poller;
               }));
+}
+
+void ReleasePollers(InstanceData* data) {
+  // Release() erases from the set, so walk a copy.
+  std::vector<Poller*> live(data->pollers.begin(), data->pollers.end());
+  for (Poller* poller : live) poller->Release();
 }
 
 Poller::Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
   if (info.Length() != 3 || !info[0].IsExternal()) {
     throw Napi::TypeError::New(info.Env(), "Poller is created with pollerCreate()");
   }
-  handle_ = info[0].As<Napi::External<uv_poll_t>>().Data();
+  auto* handle = info[0].As<Napi::External<uv_poll_t>>().Data();
   fd_ = FdArg(info, 1);
-  handle_->data = this;
   callback_ = Napi::Persistent(info[2].As<Napi::Function>());
-  Instance(info.Env())->polled_fds.insert(fd_);
   napi_type_tag_object(info.Env(), info.This(), &kPollerTag);
+  // Adopt the handle last: until here a throw leaves it to pollerCreate.
+  handle_ = handle;
+  handle_->data = this;
+  InstanceData* data = Instance(info.Env());
+  data->polled_fds.insert(fd_);
+  data->pollers.insert(this);
 }
 
 Poller::~Poller() { Release(); }
@@ -86,7 +116,10 @@ void Poller::Release() {
            [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
   handle_ = nullptr;
   InstanceData* data = Instance(Env());
-  if (data != nullptr) data->polled_fds.erase(fd_);
+  if (data != nullptr) {
+    data->polled_fds.erase(fd_);
+    data->pollers.erase(this);
+  }
 }
 
 Napi::Value Poller::Start(const Napi::CallbackInfo& info) {

@@ -7,6 +7,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "instance.h"
+
 namespace dmabuf {
 
 class Poller : public Napi::ObjectWrap<Poller> {
@@ -24,7 +26,9 @@ class Poller : public Napi::ObjectWrap<Poller> {
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   static void OnPoll(uv_poll_t* handle, int status, int events);
+  // Stops and closes the handle; also run by the environment's cleanup hook.
   void Release();
+  friend void ReleasePollers(InstanceData* data);
   bool CheckTag(const Napi::CallbackInfo& info);
 
   uv_poll_t* handle_ = nullptr;

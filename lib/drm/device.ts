@@ -3,7 +3,7 @@
  * DRM devices (/dev/dri/card*, /dev/dri/renderD*).
  * @module
  */
-import { closeSync, openSync, readdirSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
@@ -11,6 +11,7 @@ import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
 import { AbortError, EOPNOTSUPP, FeatureError, PrivilegeError, check, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
+import { closeFd, openFd } from '../fd-native.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
 import { assertPathText, openError } from '../node-access.js';
@@ -111,7 +112,7 @@ export class DrmDevice extends FdResource {
     assertPathText('path', path);
     let fd: number;
     try {
-      fd = openSync(path, O_RDWR | O_CLOEXEC);
+      fd = openFd(path, O_RDWR | O_CLOEXEC);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       throw openError(e.errno ?? -5, path, `DRM node ${path}`, NODE_ACCESS);
@@ -289,7 +290,7 @@ export class DrmDevice extends FdResource {
       const efd = native.eventfdCreate(0, 0o2000000);
       if (efd >= 0) {
         syncobjEventfd = native.syncobjEventfd(this.open(), 0, 0n, efd, 0) === -2 /* ENOENT */;
-        closeSync(efd);
+        closeFd(efd);
       }
     }
     return { prime: cap(DrmCap.PRIME) !== 0n, syncobj, syncobjTimeline: cap(DrmCap.SYNCOBJ_TIMELINE) !== 0n, syncobjEventfd };

@@ -3,7 +3,7 @@
  * GEM buffer objects, by handle on one DRM device.
  * @module
  */
-import { closeSync } from 'node:fs';
+import { closeFd } from '../fd-native.js';
 
 import { assertOneOf, flag, options } from '../args.js';
 import { type Access, O_ACCMODE, O_CLOEXEC, O_RDONLY, O_RDWR, accessModes } from '../constants.js';
@@ -67,11 +67,11 @@ export class GemBuffer extends DeviceHandle {
     try {
       actual = readDmaBufFdInfo('self', fd).flags & O_ACCMODE;
     } catch (error) {
-      closeSync(fd);
+      closeFd(fd);
       throw error;
     }
     if (actual !== mode) {
-      closeSync(fd);
+      closeFd(fd);
       const [want, got] = [mode, actual].map((m) => (m === O_RDONLY ? 'read' : m === O_RDWR ? 'readwrite' : 'write'));
       throw new AccessModeError(
         `GEM handle ${this.handle} already has a dma-buf opened '${got}'; the kernel reuses it (and its access mode) for ` +

@@ -21,14 +21,12 @@
  * @module
  * @internal
  */
-import { closeSync } from 'node:fs';
-
-import { SyncFile, fenceFailure } from '../sync-file.js';
-
 import { KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
+import { closeFd } from '../fd-native.js';
 import { type WaitLimits, limitedWait, withStack } from '../wait-limits.js';
 import { native } from '../native.js';
+import { SyncFile, fenceFailure } from '../sync-file.js';
 
 export const WAIT_ALL = 1;
 export const WAIT_FOR_SUBMIT = 2;
@@ -76,7 +74,7 @@ export function pointFailure(deviceFd: number, handle: number, point: bigint, la
   } catch (error) {
     return error as KernelError; // SYNC_IOC_FILE_INFO refused: reported, never thrown into a poll callback
   } finally {
-    closeSync(fd);
+    closeFd(fd);
   }
 }
 
@@ -150,7 +148,14 @@ export class SyncobjWaits {
           finish(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', context: this.#label }));
           return;
         }
-        finish(available ? undefined : pointFailure(this.#deviceFd(), handle, point, this.#label));
+        // This runs from a native callback: nothing may throw out of it. A
+        // completion that lost the race with close() finds the device closed
+        // (ClosedError) and the wait already settled, so finish ignores it.
+        try {
+          finish(available ? undefined : pointFailure(this.#deviceFd(), handle, point, this.#label));
+        } catch (error) {
+          finish(error);
+        }
       });
       if (typeof cancel === 'number') {
         finish(new KernelError(cancel, { syscall: 'dup', context: this.#label }));

@@ -7,10 +7,11 @@
  */
 import { assertInt, assertInstance, assertOneOf, flag, options, rangeError } from '../args.js';
 import { type Access, O_CLOEXEC, accessModes, openMode } from '../constants.js';
-import { DmaBuf } from '../dma-buf.js';
+import { DmaBuf, trackedMappings } from '../dma-buf.js';
 import { EINVAL, ENODEV, ENOTTY, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
 import { FdResource } from '../fd-resource.js';
 import { native } from '../native.js';
+import { WeakMembers } from '../weak-members.js';
 import { type OpenedDevice, type VfioPath, openViaCdev, openViaGroup } from './open.js';
 import { type PciDeviceInfo, readPciDevice } from './pci-sysfs.js';
 import { VFIO_DMA_BUF_PROPOSED, VFIO_EXPORTER } from './proposed.js';
@@ -95,7 +96,9 @@ export class VfioDevice extends FdResource {
   readonly iommuGroup: number;
   #features: VfioFeatures | undefined;
   /** Buffers exported here, weakly, to unmap before the kernel revokes them. */
-  readonly #exported = new Set<WeakRef<DmaBuf>>();
+  // A closed DmaBuf still matters while mappings made through it live: the
+  // kernel's revoke would fault them, so close() must still reach them.
+  readonly #exported = new WeakMembers<DmaBuf>((buf) => buf.closed && buf[trackedMappings]().empty);
 
   private constructor(opened: OpenedDevice, pci: PciDeviceInfo) {
     super(opened.fd, `VFIO device ${pci.address}`);
@@ -245,19 +248,19 @@ export class VfioDevice extends FdResource {
       throw new FeatureError(result, 'VFIO_DEVICE_FEATURE_DMA_BUF', 'the device\'s VFIO driver cannot export dma-bufs', details);
     }
     const buf = new DmaBuf(checkFeature(result, { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF', requires: 'needs Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF' }, details));
-    this.#exported.add(new WeakRef(buf));
+    this.#exported.add(buf);
     return buf;
   }
 
   /**
    * Closes the device. The kernel revokes every dma-buf the device exported
    * when its last fd closes, so first this unmaps the CPU mappings made
-   * through those DmaBuf objects: their ArrayBuffers detach instead of
+   * through those DmaBuf objects: their ArrayBuffers read zeros instead of
    * faulting with SIGBUS. Idempotent.
    */
   override close(): void {
     if (this.closed) return;
-    for (const ref of this.#exported) ref.deref()?.unmapAll();
+    for (const buf of this.#exported) buf.unmapAll();
     this.#exported.clear();
     super.close();
   }
@@ -268,7 +271,7 @@ export class VfioDevice extends FdResource {
    * mappings are torn down, CPU mappings fault, and no new mapping or import
    * succeeds. The fds stay open. Revoking twice fails with EBADFD.
    * Mappings made through `dmaBuf` in this process are unmapped first (their
-   * ArrayBuffers detach); any other mapping of the buffer, here or in another
+   * ArrayBuffers read zeros); any other mapping of the buffer, here or in another
    * process, gets SIGBUS on its next access, as the kernel intends.
    * @throws {TypeError} dmaBuf is not a DmaBuf
    * @throws {KernelError} ENODEV: the dma-buf was not exported by this device; EBADFD: already revoked

@@ -8,10 +8,11 @@
  * @module
  * @internal
  */
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { EACCES, EBUSY, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
+import { closeFd, openFd } from '../fd-native.js';
 import { native } from '../native.js';
 import { type PciDeviceInfo, iommuGroupDevices, readPciDevice } from './pci-sysfs.js';
 
@@ -38,7 +39,7 @@ const who = (): string => `uid ${process.getuid?.() ?? '?'}`;
 /** Opens a VFIO node read-write, explaining a refusal by the privilege it needs. */
 function openNode(path: string, what: string, noIommu = false): number {
   try {
-    return openSync(path, O_RDWR | O_CLOEXEC);
+    return openFd(path, O_RDWR | O_CLOEXEC);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const errno = e.errno ?? -5;
@@ -69,7 +70,7 @@ function openNode(path: string, what: string, noIommu = false): number {
 }
 
 function closeAll(fds: number[]): void {
-  for (const fd of fds) closeSync(fd);
+  for (const fd of fds) closeFd(fd);
 }
 
 /**
@@ -150,9 +151,9 @@ export function openViaCdev(dev: PciDeviceInfo): OpenedDevice {
     check(native.vfioDeviceAttachIommufdPt(fd, ioas), { syscall: 'ioctl', request: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', path });
     return { fd, via: 'cdev', noIommu: false, iommu: 'iommufd' };
   } catch (error) {
-    closeSync(fd);
+    closeFd(fd);
     throw error;
   } finally {
-    if (iommufd !== undefined) closeSync(iommufd);
+    if (iommufd !== undefined) closeFd(iommufd);
   }
 }

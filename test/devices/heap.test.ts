@@ -72,7 +72,7 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     expect(() => buf.setName('a\nb')).toThrow(TypeError);
   });
 
-  it('maps with CPU access brackets; unmapping detaches the ArrayBuffer', (ctx) => {
+  it('maps with CPU access brackets; unmapping leaves stale views reading zeros', (ctx) => {
     need(ctx, has.systemHeap(), 'no system heap');
     using heap = DmaHeap.open('system');
     using buf = heap.allocate(64 * 1024);
@@ -96,7 +96,8 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     const view = new Uint8Array(a.buffer);
     a.unmap();
     a.unmap();
-    expect(view.length).toBe(0);
+    // The pages left the process: a stale view reads zeros (not detached: see README, Reliability).
+    expect(view.some((byte) => byte !== 0)).toBe(false);
     expect(() => a.bytes()).toThrow(ClosedError);
     b.close();
     expect(b.closed).toBe(true);
@@ -130,7 +131,7 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     expect(() => heap.allocate(0)).toThrow(expect.objectContaining({ name: 'KernelError', code: 'EINVAL', request: 'DMA_HEAP_IOCTL_ALLOC' }));
     // Refused before the ioctl: the system heap would run the machine out of memory.
     expect(() => heap.allocate(2 ** 52)).toThrow(expect.objectContaining({ code: 'ENOMEM', request: 'DMA_HEAP_IOCTL_ALLOC' }));
-    expect(() => heap.allocate(2 ** 52)).toThrow(/exceeds this machine's \d+ bytes of memory/);
+    expect(() => heap.allocate(2 ** 52)).toThrow(/exceed the \d+ bytes of memory available \(MemAvailable\)/);
     expect(() => heap.allocate(-1)).toThrow(RangeError);
     expect(() => heap.allocate(1.5)).toThrow(RangeError);
     expect(() => heap.allocate(Number.NaN)).toThrow(RangeError);
@@ -141,7 +142,7 @@ describe('DmaHeap and DmaBuf (system heap)', () => {
     expect(fdCount()).toBe(before);
   });
 
-  it('a CMA heap asked for more than its area fails with ENOMEM from the kernel', (ctx) => {
+  it('a CMA heap asked for more than its area fails with ENOMEM', (ctx) => {
     const cma = DmaHeap.list().find((name) => name !== 'system');
     need(ctx, cma !== undefined, 'no CMA heap (CONFIG_DMABUF_HEAPS_CMA with a CMA area)');
     using heap = DmaHeap.open(cma!);

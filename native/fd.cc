@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// Opening, owning and closing fds natively. Inside a worker, Node tracks the
+// fds that fs.open/fs.close handle ("unmanaged mode"): closing one it did not
+// open warns, and fds it opened are closed again when the worker exits, so
+// fds the addon makes must be closed here, and fds the library opens by path
+// are opened here, out of Node's bookkeeping. The per-environment set of
+// owned fds lets the environment's cleanup hook close what JavaScript could
+// not (a terminated worker runs no JS, not even FinalizationRegistry).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "instance.h"
+#include "napi_util.h"
+
+namespace dmabuf {
+namespace {
+
+// fdOpen(path, flags) -> fd | -errno
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd;
+  do {
+    fd = open(path.c_str(), static_cast<int>(U32Arg(info, 1)));
+  } while (fd < 0 && errno == EINTR);
+  return Result(info.Env(), fd < 0 ? -errno : fd);
+}
+
+// fdOwn(fd) -> 0: the fd now belongs to an object of this environment.
+Napi::Value Own(const Napi::CallbackInfo& info) {
+  Instance(info.Env())->owned_fds.insert(FdArg(info, 0));
+  return Result(info.Env(), 0);
+}
+
+// fdClose(fd) -> 0 | -errno. Linux releases the fd even when close(2)
+// reports EINTR, so it is never retried (a retry could close a reused number).
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  int fd = FdArg(info, 0);
+  Instance(info.Env())->owned_fds.erase(fd);
+  int rc = close(fd);
+  return Result(info.Env(), rc == 0 || errno == EINTR ? 0 : -errno);
+}
+
+}  // namespace
+
+void CleanupInstance(InstanceData* data) {
+  StopThreadWaits(data);
+  ReleasePollers(data);
+  for (int fd : data->owned_fds) close(fd);
+  data->owned_fds.clear();
+}
+
+void InitFd(Napi::Env env, Napi::Object exports) {
+  exports.Set("fdOpen", Napi::Function::New(env, Open));
+  exports.Set("fdOwn", Napi::Function::New(env, Own));
+  exports.Set("fdClose", Napi::Function::New(env, Close));
+}
+
+}  // namespace dmabuf
