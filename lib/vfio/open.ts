@@ -11,7 +11,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
-import { EACCES, EBUSY, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
+import { EACCES, EBUSY, EINVAL, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
 import { native } from '../native.js';
 import { type PciDeviceInfo, iommuGroupDevices, readPciDevice } from './pci-sysfs.js';
 
@@ -34,8 +34,12 @@ export interface OpenedDevice {
 
 const who = (): string => `uid ${process.getuid?.() ?? '?'}`;
 
-/** Opens a VFIO node read-write, explaining a refusal by the privilege it needs. */
-function openNode(path: string, what: string, noIommu = false): number {
+/**
+ * Opens a VFIO node read-write, explaining a refusal by the privilege it
+ * needs. `busy` replaces the generic explanation of EBUSY.
+ */
+function openNode(path: string, what: string, opts: { noIommu?: boolean; busy?: string } = {}): number {
+  const { noIommu = false, busy } = opts;
   try {
     return openSync(path, O_RDWR | O_CLOEXEC);
   } catch (error) {
@@ -57,7 +61,7 @@ function openNode(path: string, what: string, noIommu = false): number {
       throw new KernelError(errno, {
         syscall: 'open',
         path,
-        context: `${what}: already open (a group or device is opened once, by one process and one path at a time)`,
+        context: `${what}: ${busy ?? 'already open (a group or device is opened once, by one process and one path at a time)'}`,
       });
     }
     if (errno === ENOENT) {
@@ -69,6 +73,32 @@ function openNode(path: string, what: string, noIommu = false): number {
 
 function closeAll(fds: number[]): void {
   for (const fd of fds) closeSync(fd);
+}
+
+/** `'IOMMU group 5 (0000:00:08.0, 0000:00:08.1)'`: the group and every device in it. */
+function describeGroup(group: number): string {
+  const members = iommuGroupDevices(group);
+  return `IOMMU group ${group}${members.length > 0 ? ` (${members.join(', ')})` : ''}`;
+}
+
+/**
+ * The other devices of the group bound to a driver other than vfio-pci: a
+ * kernel driver owns their DMA, so the group cannot be handed to user space.
+ */
+function hostDriverSiblings(dev: PciDeviceInfo, group: number): string[] {
+  return iommuGroupDevices(group)
+    .filter((a) => a !== dev.address)
+    .map((a) => readPciDevice(a))
+    .filter((d) => d.driver !== undefined && d.driver !== 'vfio-pci')
+    .map((d) => `${d.address} (${d.driver})`);
+}
+
+/** The EPERM of a group no one may own: some device of it is on a host driver. */
+function notViable(group: number, hostDriven: string[], details: { syscall: string; request: string; path: string }): KernelError {
+  return new KernelError(EPERM, {
+    ...details,
+    context: `${describeGroup(group)} is not viable: every device in it must be bound to vfio-pci (or to no driver); still on host drivers: ${hostDriven.join(', ') || 'unknown'}`,
+  });
 }
 
 /**
@@ -90,17 +120,14 @@ export function openViaGroup(dev: PciDeviceInfo): OpenedDevice {
     if (version !== 0) {
       throw new FeatureError(-71, 'VFIO', `this library speaks VFIO API version 0, the kernel reports ${version}`, { syscall: 'ioctl', request: 'VFIO_GET_API_VERSION' });
     }
-    const groupFd = openNode(groupPath, `opening VFIO group ${group}`, noIommu);
+    const groupFd = openNode(groupPath, `opening VFIO group ${group}`, {
+      noIommu,
+      busy: `${describeGroup(group)} is already in use: VFIO lets one VfioDevice at a time open a group, and none while a device of the group is open through its cdev; close the VfioDevice that holds it`,
+    });
     helpers.push(groupFd);
     const status = check(native.vfioGroupGetStatus(groupFd), { syscall: 'ioctl', request: 'VFIO_GROUP_GET_STATUS', path: groupPath });
     if ((status & GROUP_VIABLE) === 0) {
-      const others = iommuGroupDevices(group).filter((a) => a !== dev.address && readPciDevice(a).driver !== 'vfio-pci');
-      throw new KernelError(EPERM, {
-        syscall: 'ioctl',
-        request: 'VFIO_GROUP_GET_STATUS',
-        path: groupPath,
-        context: `IOMMU group ${group} is not viable: every device in it must be bound to vfio-pci (or no driver); still on host drivers: ${others.join(', ') || 'unknown'}`,
-      });
+      throw notViable(group, hostDriverSiblings(dev, group), { syscall: 'ioctl', request: 'VFIO_GROUP_GET_STATUS', path: groupPath });
     }
     check(native.vfioGroupSetContainer(groupFd, container), { syscall: 'ioctl', request: 'VFIO_GROUP_SET_CONTAINER', path: groupPath });
     const iommu = noIommu ? NOIOMMU : chooseType1(container);
@@ -144,7 +171,7 @@ export function openViaCdev(dev: PciDeviceInfo): OpenedDevice {
   let iommufd: number | undefined;
   try {
     iommufd = openNode('/dev/iommu', 'opening iommufd');
-    check(native.vfioDeviceBindIommufd(fd, iommufd), { syscall: 'ioctl', request: 'VFIO_DEVICE_BIND_IOMMUFD', path });
+    bindIommufd(dev, fd, iommufd, path);
     const ioas = check(native.iommuIoasAlloc(iommufd), { syscall: 'ioctl', request: 'IOMMU_IOAS_ALLOC', path: '/dev/iommu' });
     check(native.vfioDeviceAttachIommufdPt(fd, ioas), { syscall: 'ioctl', request: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', path });
     return { fd, via: 'cdev', noIommu: false, iommu: 'iommufd' };
@@ -154,4 +181,37 @@ export function openViaCdev(dev: PciDeviceInfo): OpenedDevice {
   } finally {
     if (iommufd !== undefined) closeSync(iommufd);
   }
+}
+
+/**
+ * VFIO_DEVICE_BIND_IOMMUFD, its refusals explained. The kernel answers EBUSY
+ * while the device's group is open (the group path), EINVAL when the device
+ * is already open through its cdev (reported here as EBUSY, the library's
+ * "already open"), and EPERM when the group's DMA belongs to someone else:
+ * a host driver on another device of the group, or another iommufd that a
+ * device of the same group is bound to.
+ */
+function bindIommufd(dev: PciDeviceInfo, fd: number, iommufd: number, path: string): void {
+  const rc = native.vfioDeviceBindIommufd(fd, iommufd);
+  if (rc >= 0) return;
+  const details = { syscall: 'ioctl', request: 'VFIO_DEVICE_BIND_IOMMUFD', path };
+  const group = dev.iommuGroup;
+  if (rc === EINVAL) {
+    throw new KernelError(EBUSY, { ...details, context: `${dev.address} is already open through its VFIO cdev (a cdev is opened once at a time; the kernel said EINVAL)` });
+  }
+  if (rc === EBUSY && group !== undefined) {
+    throw new KernelError(rc, {
+      ...details,
+      context: `${describeGroup(group)} is open through /dev/vfio/${group} (the group path): no device of it can be opened through its cdev until that VfioDevice is closed`,
+    });
+  }
+  if (rc === EPERM && group !== undefined) {
+    const hostDriven = hostDriverSiblings(dev, group);
+    if (hostDriven.length > 0) throw notViable(group, hostDriven, details);
+    throw new KernelError(rc, {
+      ...details,
+      context: `another device of ${describeGroup(group)} is open through another iommufd: the devices of one group share one DMA owner, so open one device of a shared group at a time`,
+    });
+  }
+  check(rc, details);
 }
