@@ -46,7 +46,7 @@ ok = step('type-checking lib/ and test/', process.execPath, [tsc, '-p', 'tsconfi
 ok = step('host tests', process.execPath, [vitest, 'run', '--project', 'host']) && ok;
 
 if (process.env.DMABUF_TEST_HOST_ONLY === '1') {
-  console.log('\nDMABUF_TEST_HOST_ONLY=1: the device and stock-kernel tests were not run');
+  console.log('\nDMABUF_TEST_HOST_ONLY=1: the device, stock-kernel and IOMMU tests were not run');
   console.log('vm: 0 passed, 0 failed, 0 skipped');
   process.exit(ok ? 0 : 1);
 }
