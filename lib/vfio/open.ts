@@ -8,7 +8,7 @@
  * @module
  * @internal
  */
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { EACCES, EBUSY, EINVAL, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
@@ -93,6 +93,29 @@ function hostDriverSiblings(dev: PciDeviceInfo, group: number): string[] {
     .map((d) => `${d.address} (${d.driver})`);
 }
 
+/**
+ * type1 and iommufd refuse a device whose MSIs the IOMMU cannot isolate (no
+ * interrupt remapping: a DMA write could raise any interrupt) unless the
+ * module's allow_unsafe_interrupts parameter is set.
+ */
+function msiNotIsolated(errno: number, module: 'vfio_iommu_type1' | 'iommufd', details: { syscall: string; request: string; path: string }): FeatureError {
+  return new FeatureError(
+    errno,
+    'MSI isolation (interrupt remapping)',
+    `the IOMMU cannot isolate this device's interrupts (no interrupt remapping), and ${module} refuses such devices: enable interrupt remapping (firmware, intremap), or accept the risk with ${module}.allow_unsafe_interrupts=1 (/sys/module/${module}/parameters/allow_unsafe_interrupts)`,
+    details,
+  );
+}
+
+/** Whether a kernel module's boolean parameter reads Y; undefined when it cannot be read. */
+function moduleFlag(module: string, param: string): boolean | undefined {
+  try {
+    return readFileSync(`/sys/module/${module}/parameters/${param}`, 'utf8').trim() === 'Y';
+  } catch {
+    return undefined;
+  }
+}
+
 /** The EPERM of a group no one may own: some device of it is on a host driver. */
 function notViable(group: number, hostDriven: string[], details: { syscall: string; request: string; path: string }): KernelError {
   return new KernelError(EPERM, {
@@ -135,6 +158,7 @@ export function openViaGroup(dev: PciDeviceInfo): OpenedDevice {
     if (rc === EPERM && noIommu) {
       throw new PrivilegeError(rc, 'CAP_SYS_RAWIO', "VFIO's no-IOMMU mode needs CAP_SYS_RAWIO", { syscall: 'ioctl', request: 'VFIO_SET_IOMMU' });
     }
+    if (rc === EPERM) throw msiNotIsolated(rc, 'vfio_iommu_type1', { syscall: 'ioctl', request: 'VFIO_SET_IOMMU', path: groupPath });
     check(rc, { syscall: 'ioctl', request: 'VFIO_SET_IOMMU' });
     const fd = check(native.vfioGroupGetDeviceFd(groupFd, dev.address), {
       syscall: 'ioctl',
@@ -187,9 +211,10 @@ export function openViaCdev(dev: PciDeviceInfo): OpenedDevice {
  * VFIO_DEVICE_BIND_IOMMUFD, its refusals explained. The kernel answers EBUSY
  * while the device's group is open (the group path), EINVAL when the device
  * is already open through its cdev (reported here as EBUSY, the library's
- * "already open"), and EPERM when the group's DMA belongs to someone else:
- * a host driver on another device of the group, or another iommufd that a
- * device of the same group is bound to.
+ * "already open"), and EPERM when the group's DMA belongs to someone else
+ * (a host driver on another device of the group, or another iommufd that a
+ * device of the same group is bound to) or when the IOMMU cannot isolate
+ * the device's interrupts.
  */
 function bindIommufd(dev: PciDeviceInfo, fd: number, iommufd: number, path: string): void {
   const rc = native.vfioDeviceBindIommufd(fd, iommufd);
@@ -208,6 +233,10 @@ function bindIommufd(dev: PciDeviceInfo, fd: number, iommufd: number, path: stri
   if (rc === EPERM && group !== undefined) {
     const hostDriven = hostDriverSiblings(dev, group);
     if (hostDriven.length > 0) throw notViable(group, hostDriven, details);
+    // Alone in its group (or beside driverless devices), nothing can own its
+    // DMA: the refusal is iommufd's check of interrupt isolation.
+    const vfioSiblings = iommuGroupDevices(group).filter((a) => a !== dev.address && readPciDevice(a).driver === 'vfio-pci');
+    if (vfioSiblings.length === 0 && moduleFlag('iommufd', 'allow_unsafe_interrupts') !== true) throw msiNotIsolated(rc, 'iommufd', details);
     throw new KernelError(rc, {
       ...details,
       context: `another device of ${describeGroup(group)} is open through another iommufd: the devices of one group share one DMA owner, so open one device of a shared group at a time`,

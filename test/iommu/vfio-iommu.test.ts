@@ -3,17 +3,21 @@
 // IOMMU (DMABUF_VM_MACHINE=iommu). The group path with the type1 container,
 // the cdev path with iommufd, which one 'auto' takes, how the two exclude each
 // other, a group shared by two devices, a group that is not viable, and the
-// privileges each node needs. Uses edu #0 (a group of its own), the two edu
-// functions of slot 8 (one shared group) and the edu beside virtio-gpu in
-// slot 9; test/iommu/vfio-proposed.test.ts has edu #1.
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+// privileges each node needs, the refusal without interrupt isolation, and
+// the proposed mmap/revoke/memattr through both paths. Uses edu #0 and #1
+// (groups of their own), the two edu functions of slot 8 (one shared group)
+// and the edu beside virtio-gpu in slot 9. One file on purpose: one test
+// turns the kernel's allow_unsafe_interrupts off for a moment, which must not
+// race another file opening a device.
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 
 import { type TestContext, afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { KernelError, VfioDevice, type VfioPciBinding, bindToVfioPci, listPciDevices, readPciDevice } from '../../lib/index.js';
+import { FeatureError, KernelError, VfioDevice, type VfioPciBinding, bindToVfioPci, listPciDevices, readPciDevice } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
 import { fdCount, need } from '../helpers/env.js';
 import { EDU, EDU_BAR0_SIZE, asNobody, claimEdu } from '../helpers/vfio.js';
+import { describeProposedVfio } from '../helpers/vfio-proposed.js';
 
 const page = native.pageSize;
 
@@ -138,6 +142,26 @@ describe('VFIO behind an IOMMU (edu in a group of its own)', () => {
     }
   });
 
+  it('without interrupt isolation, type1 and iommufd refuse the device: FeatureError (EPERM) naming the module parameter', (ctx) => {
+    const addr = claim.address(ctx);
+    // The rig's IOMMU has no interrupt remapping; scripts/vm/run boots with both parameters on.
+    const params = ['vfio_iommu_type1', 'iommufd'].map((m) => `/sys/module/${m}/parameters/allow_unsafe_interrupts`);
+    expect(params.map((p) => readFileSync(p, 'utf8').trim())).toEqual(['Y', 'Y']);
+    const before = fdCount();
+    for (const p of params) writeFileSync(p, 'N');
+    try {
+      const refused = (module: string) => expect.objectContaining({ name: 'FeatureError', code: 'EPERM', message: expect.stringContaining(`${module}.allow_unsafe_interrupts=1`) });
+      expect(() => VfioDevice.open(addr, { via: 'group' })).toThrow(refused('vfio_iommu_type1'));
+      expect(() => VfioDevice.open(addr, { via: 'cdev' })).toThrow(refused('iommufd'));
+      expect(() => VfioDevice.open(addr)).toThrow(FeatureError);
+    } finally {
+      for (const p of params) writeFileSync(p, 'Y');
+    }
+    expect(fdCount()).toBe(before);
+    using dev = VfioDevice.open(addr);
+    expect(dev.iommu).toBe('iommufd');
+  });
+
   it('restore() hands the device back: no driver, no group node, no cdev', (ctx) => {
     const addr = claim.address(ctx);
     const { iommuGroup, vfioCdev } = readPciDevice(addr);
@@ -239,3 +263,8 @@ describe('VFIO with a group that is not viable (edu beside virtio-gpu in slot 9)
     expect(fdCount()).toBe(before);
   });
 });
+
+// The proposed series behind the IOMMU, through each path, on edu #1: the same
+// checks as the no-IOMMU run (test/devices/vfio-proposed.test.ts).
+describeProposedVfio(1, 'group', 'type1v2');
+describeProposedVfio(1, 'cdev', 'iommufd');
