@@ -17,6 +17,9 @@ namespace {
 using namespace uapi;
 
 // Several VFIO requests take a plain integer as the ioctl argument, not a pointer.
+// Results read from a u32 field are widened to int64_t before meeting the
+// (negative) errno in `rc < 0 ? rc : field`: an int/uint32_t conditional is
+// unsigned, and -EPERM would come out as 4294967295, a "success".
 void* IntArg(uint32_t value) { return reinterpret_cast<void*>(static_cast<uintptr_t>(value)); }
 
 // vfioGetApiVersion(containerFd) -> version | -errno
@@ -39,7 +42,7 @@ Napi::Value GroupGetStatus(const Napi::CallbackInfo& info) {
   VfioGroupStatus status{};
   status.argsz = sizeof(status);
   int rc = Ioctl(FdArg(info, 0), kVfioGroupGetStatus, &status);
-  return Result(info.Env(), rc < 0 ? rc : status.flags);
+  return Result(info.Env(), rc < 0 ? rc : static_cast<int64_t>(status.flags));
 }
 
 // vfioGroupSetContainer(groupFd, containerFd) -> 0 | -errno
@@ -141,7 +144,7 @@ Napi::Value DeviceBindIommufd(const Napi::CallbackInfo& info) {
   bind.argsz = sizeof(bind);
   bind.iommufd = FdArg(info, 1);
   int rc = Ioctl(FdArg(info, 0), kVfioDeviceBindIommufd, &bind);
-  return Result(info.Env(), rc < 0 ? rc : bind.out_devid);
+  return Result(info.Env(), rc < 0 ? rc : static_cast<int64_t>(bind.out_devid));
 }
 
 // iommuIoasAlloc(iommufd) -> ioasId | -errno
@@ -149,7 +152,7 @@ Napi::Value IoasAlloc(const Napi::CallbackInfo& info) {
   IommuIoasAlloc alloc{};
   alloc.size = sizeof(alloc);
   int rc = Ioctl(FdArg(info, 0), kIommuIoasAlloc, &alloc);
-  return Result(info.Env(), rc < 0 ? rc : alloc.out_ioas_id);
+  return Result(info.Env(), rc < 0 ? rc : static_cast<int64_t>(alloc.out_ioas_id));
 }
 
 // vfioDeviceAttachIommufdPt(deviceFd, ptId) -> 0 | -errno

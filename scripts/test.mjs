@@ -3,8 +3,11 @@
 // `npm test`: builds what is missing, runs the host tests, then boots the
 // rig kernel in QEMU (scripts/vm/run) and runs the device tests inside it
 // with REQUIRE_DEVICES=1, then boots the stock kernel (the same kernel without
-// the project's patches) and runs the `stock` project (test/stock) inside it.
-// It ends with one line summing both VM runs: `vm: N passed, N failed, N skipped`.
+// the project's patches) and runs the `stock` project (test/stock) inside it,
+// then boots the patched kernel on the machine with an IOMMU (q35 + virtual
+// Intel IOMMU, DMABUF_VM_MACHINE=iommu) and runs the `iommu` project
+// (test/iommu: VFIO through type1 and cdev + iommufd) inside it.
+// It ends with one line summing every VM run: `vm: N passed, N failed, N skipped`.
 //
 // Environment:
 //   DMABUF_TEST_HOST_ONLY=1  skip the VM (prints why; the vm line reports nothing run)
@@ -43,13 +46,14 @@ ok = step('type-checking lib/ and test/', process.execPath, [tsc, '-p', 'tsconfi
 ok = step('host tests', process.execPath, [vitest, 'run', '--project', 'host']) && ok;
 
 if (process.env.DMABUF_TEST_HOST_ONLY === '1') {
-  console.log('\nDMABUF_TEST_HOST_ONLY=1: the device and stock-kernel tests were not run');
+  console.log('\nDMABUF_TEST_HOST_ONLY=1: the device, stock-kernel and IOMMU tests were not run');
   console.log('vm: 0 passed, 0 failed, 0 skipped');
   process.exit(ok ? 0 : 1);
 }
 
-// Each run boots its own kernel variant (scripts/vm/run's DMABUF_VM_VARIANT),
-// set here so that one left in the caller's environment cannot swap them.
+// Each run boots its own kernel variant (scripts/vm/run's DMABUF_VM_VARIANT)
+// on its own machine model (DMABUF_VM_MACHINE, `pc` unless the run names
+// one), set here so that ones left in the caller's environment cannot swap them.
 const runs = [
   { title: 'device tests in the VM (scripts/vm/run)', what: 'device tests', project: 'devices', variant: 'patched' },
   {
@@ -58,6 +62,13 @@ const runs = [
     project: 'stock',
     variant: 'stock',
     skipUnless: 'test/stock',
+  },
+  {
+    title: 'IOMMU tests in the VM (DMABUF_VM_MACHINE=iommu scripts/vm/run)',
+    what: 'IOMMU tests',
+    project: 'iommu',
+    variant: 'patched',
+    machine: 'iommu',
   },
 ];
 const total = { passed: 0, failed: 0, skipped: 0 };
@@ -68,7 +79,7 @@ for (const run of runs) {
     continue;
   }
   console.log(`\n=== ${run.title}`);
-  const summary = await runInVm([process.execPath, vitest, 'run', '--project', run.project], run.variant);
+  const summary = await runInVm([process.execPath, vitest, 'run', '--project', run.project], run.variant, run.machine);
   if (!summary.counts) {
     console.log(`\nvm: the ${run.what} did not report a result (${summary.reason})`);
     total.failed += 1;
@@ -95,12 +106,12 @@ function hasTestFiles(dir) {
   }
 }
 
-/** Runs a command in the guest booted on kernel `variant`, echoing its output, and picks up the summary reporter's line. */
-function runInVm(command, variant) {
+/** Runs a command in the guest booted on kernel `variant` and machine model `machine`, echoing its output, and picks up the summary reporter's line. */
+function runInVm(command, variant, machine = 'pc') {
   return new Promise((resolve) => {
     const child = spawn(`${root}/scripts/vm/run`, command, {
       cwd: root,
-      env: { ...process.env, DMABUF_VM_VARIANT: variant },
+      env: { ...process.env, DMABUF_VM_VARIANT: variant, DMABUF_VM_MACHINE: machine },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let counts;

@@ -118,9 +118,9 @@ export class VfioDevice extends FdResource {
    * (Linux 6.6+), an IOMMU, and access to /dev/vfio/devices/vfioN and /dev/iommu.
    * @param address `'0000:00:04.0'` (the domain may be left out)
    * @throws {TypeError} malformed address or options
-   * @throws {KernelError} ENODEV: no such device, or it is not bound to vfio-pci; EBUSY: already open elsewhere; EPERM: the IOMMU group is not viable (the message lists the devices to unbind)
+   * @throws {KernelError} ENODEV: no such device, or it is not bound to vfio-pci; EBUSY: already open elsewhere, or its IOMMU group is held by another VfioDevice (another device of the group, or this one through the other path; the message names the group's devices); EPERM: the IOMMU group is not viable (the message lists the devices on host drivers to unbind), or, via 'cdev', another device of the group is bound to another iommufd
    * @throws {PrivilegeError} which privilege is missing: `'node-access'`, `'CAP_SYS_RAWIO'`
-   * @throws {FeatureError} no VFIO in the kernel, no cdev for this device, or no type1 IOMMU
+   * @throws {FeatureError} no VFIO in the kernel, no cdev for this device, or no type1 IOMMU; EPERM: the IOMMU cannot isolate the device's interrupts (no interrupt remapping) and the module's allow_unsafe_interrupts is off (the message names it)
    */
   static open(address: string, opts?: VfioOpenOptions): VfioDevice {
     const o = options<VfioOpenOptions>('options', opts);

@@ -8,10 +8,10 @@
  * @module
  * @internal
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
-import { EACCES, EBUSY, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
+import { EACCES, EBUSY, EINVAL, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
 import { closeFd, openFd } from '../fd-native.js';
 import { native } from '../native.js';
 import { type PciDeviceInfo, iommuGroupDevices, readPciDevice } from './pci-sysfs.js';
@@ -36,8 +36,12 @@ export interface OpenedDevice {
 
 const who = (): string => `uid ${process.getuid?.() ?? '?'}`;
 
-/** Opens a VFIO node read-write, explaining a refusal by the privilege it needs. */
-function openNode(path: string, what: string, noIommu = false): number {
+/**
+ * Opens a VFIO node read-write, explaining a refusal by the privilege it
+ * needs. `busy` replaces the generic explanation of EBUSY.
+ */
+function openNode(path: string, what: string, opts: { noIommu?: boolean; busy?: string } = {}): number {
+  const { noIommu = false, busy } = opts;
   try {
     return openFd(path, O_RDWR | O_CLOEXEC);
   } catch (error) {
@@ -59,7 +63,7 @@ function openNode(path: string, what: string, noIommu = false): number {
       throw new KernelError(errno, {
         syscall: 'open',
         path,
-        context: `${what}: already open (a group or device is opened once, by one process and one path at a time)`,
+        context: `${what}: ${busy ?? 'already open (a group or device is opened once, by one process and one path at a time)'}`,
       });
     }
     if (errno === ENOENT) {
@@ -71,6 +75,55 @@ function openNode(path: string, what: string, noIommu = false): number {
 
 function closeAll(fds: number[]): void {
   for (const fd of fds) closeFd(fd);
+}
+
+/** `'IOMMU group 5 (0000:00:08.0, 0000:00:08.1)'`: the group and every device in it. */
+function describeGroup(group: number): string {
+  const members = iommuGroupDevices(group);
+  return `IOMMU group ${group}${members.length > 0 ? ` (${members.join(', ')})` : ''}`;
+}
+
+/**
+ * The other devices of the group bound to a driver other than vfio-pci: a
+ * kernel driver owns their DMA, so the group cannot be handed to user space.
+ */
+function hostDriverSiblings(dev: PciDeviceInfo, group: number): string[] {
+  return iommuGroupDevices(group)
+    .filter((a) => a !== dev.address)
+    .map((a) => readPciDevice(a))
+    .filter((d) => d.driver !== undefined && d.driver !== 'vfio-pci')
+    .map((d) => `${d.address} (${d.driver})`);
+}
+
+/**
+ * type1 and iommufd refuse a device whose MSIs the IOMMU cannot isolate (no
+ * interrupt remapping: a DMA write could raise any interrupt) unless the
+ * module's allow_unsafe_interrupts parameter is set.
+ */
+function msiNotIsolated(errno: number, module: 'vfio_iommu_type1' | 'iommufd', details: { syscall: string; request: string; path: string }): FeatureError {
+  return new FeatureError(
+    errno,
+    'MSI isolation (interrupt remapping)',
+    `the IOMMU cannot isolate this device's interrupts (no interrupt remapping), and ${module} refuses such devices: enable interrupt remapping (firmware, intremap), or accept the risk with ${module}.allow_unsafe_interrupts=1 (/sys/module/${module}/parameters/allow_unsafe_interrupts)`,
+    details,
+  );
+}
+
+/** Whether a kernel module's boolean parameter reads Y; undefined when it cannot be read. */
+function moduleFlag(module: string, param: string): boolean | undefined {
+  try {
+    return readFileSync(`/sys/module/${module}/parameters/${param}`, 'utf8').trim() === 'Y';
+  } catch {
+    return undefined;
+  }
+}
+
+/** The EPERM of a group no one may own: some device of it is on a host driver. */
+function notViable(group: number, hostDriven: string[], details: { syscall: string; request: string; path: string }): KernelError {
+  return new KernelError(EPERM, {
+    ...details,
+    context: `${describeGroup(group)} is not viable: every device in it must be bound to vfio-pci (or to no driver); still on host drivers: ${hostDriven.join(', ') || 'unknown'}`,
+  });
 }
 
 /**
@@ -92,17 +145,14 @@ export function openViaGroup(dev: PciDeviceInfo): OpenedDevice {
     if (version !== 0) {
       throw new FeatureError(-71, 'VFIO', `this library speaks VFIO API version 0, the kernel reports ${version}`, { syscall: 'ioctl', request: 'VFIO_GET_API_VERSION' });
     }
-    const groupFd = openNode(groupPath, `opening VFIO group ${group}`, noIommu);
+    const groupFd = openNode(groupPath, `opening VFIO group ${group}`, {
+      noIommu,
+      busy: `${describeGroup(group)} is already in use: VFIO lets one VfioDevice at a time open a group, and none while a device of the group is open through its cdev; close the VfioDevice that holds it`,
+    });
     helpers.push(groupFd);
     const status = check(native.vfioGroupGetStatus(groupFd), { syscall: 'ioctl', request: 'VFIO_GROUP_GET_STATUS', path: groupPath });
     if ((status & GROUP_VIABLE) === 0) {
-      const others = iommuGroupDevices(group).filter((a) => a !== dev.address && readPciDevice(a).driver !== 'vfio-pci');
-      throw new KernelError(EPERM, {
-        syscall: 'ioctl',
-        request: 'VFIO_GROUP_GET_STATUS',
-        path: groupPath,
-        context: `IOMMU group ${group} is not viable: every device in it must be bound to vfio-pci (or no driver); still on host drivers: ${others.join(', ') || 'unknown'}`,
-      });
+      throw notViable(group, hostDriverSiblings(dev, group), { syscall: 'ioctl', request: 'VFIO_GROUP_GET_STATUS', path: groupPath });
     }
     check(native.vfioGroupSetContainer(groupFd, container), { syscall: 'ioctl', request: 'VFIO_GROUP_SET_CONTAINER', path: groupPath });
     const iommu = noIommu ? NOIOMMU : chooseType1(container);
@@ -110,6 +160,7 @@ export function openViaGroup(dev: PciDeviceInfo): OpenedDevice {
     if (rc === EPERM && noIommu) {
       throw new PrivilegeError(rc, 'CAP_SYS_RAWIO', "VFIO's no-IOMMU mode needs CAP_SYS_RAWIO", { syscall: 'ioctl', request: 'VFIO_SET_IOMMU' });
     }
+    if (rc === EPERM) throw msiNotIsolated(rc, 'vfio_iommu_type1', { syscall: 'ioctl', request: 'VFIO_SET_IOMMU', path: groupPath });
     check(rc, { syscall: 'ioctl', request: 'VFIO_SET_IOMMU' });
     const fd = check(native.vfioGroupGetDeviceFd(groupFd, dev.address), {
       syscall: 'ioctl',
@@ -146,7 +197,7 @@ export function openViaCdev(dev: PciDeviceInfo): OpenedDevice {
   let iommufd: number | undefined;
   try {
     iommufd = openNode('/dev/iommu', 'opening iommufd');
-    check(native.vfioDeviceBindIommufd(fd, iommufd), { syscall: 'ioctl', request: 'VFIO_DEVICE_BIND_IOMMUFD', path });
+    bindIommufd(dev, fd, iommufd, path);
     const ioas = check(native.iommuIoasAlloc(iommufd), { syscall: 'ioctl', request: 'IOMMU_IOAS_ALLOC', path: '/dev/iommu' });
     check(native.vfioDeviceAttachIommufdPt(fd, ioas), { syscall: 'ioctl', request: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', path });
     return { fd, via: 'cdev', noIommu: false, iommu: 'iommufd' };
@@ -156,4 +207,42 @@ export function openViaCdev(dev: PciDeviceInfo): OpenedDevice {
   } finally {
     if (iommufd !== undefined) closeFd(iommufd);
   }
+}
+
+/**
+ * VFIO_DEVICE_BIND_IOMMUFD, its refusals explained. The kernel answers EBUSY
+ * while the device's group is open (the group path), EINVAL when the device
+ * is already open through its cdev (reported here as EBUSY, the library's
+ * "already open"), and EPERM when the group's DMA belongs to someone else
+ * (a host driver on another device of the group, or another iommufd that a
+ * device of the same group is bound to) or when the IOMMU cannot isolate
+ * the device's interrupts.
+ */
+function bindIommufd(dev: PciDeviceInfo, fd: number, iommufd: number, path: string): void {
+  const rc = native.vfioDeviceBindIommufd(fd, iommufd);
+  if (rc >= 0) return;
+  const details = { syscall: 'ioctl', request: 'VFIO_DEVICE_BIND_IOMMUFD', path };
+  const group = dev.iommuGroup;
+  if (rc === EINVAL) {
+    throw new KernelError(EBUSY, { ...details, context: `${dev.address} is already open through its VFIO cdev (a cdev is opened once at a time; the kernel said EINVAL)` });
+  }
+  if (rc === EBUSY && group !== undefined) {
+    throw new KernelError(rc, {
+      ...details,
+      context: `${describeGroup(group)} is open through /dev/vfio/${group} (the group path): no device of it can be opened through its cdev until that VfioDevice is closed`,
+    });
+  }
+  if (rc === EPERM && group !== undefined) {
+    const hostDriven = hostDriverSiblings(dev, group);
+    if (hostDriven.length > 0) throw notViable(group, hostDriven, details);
+    // Alone in its group (or beside driverless devices), nothing can own its
+    // DMA: the refusal is iommufd's check of interrupt isolation.
+    const vfioSiblings = iommuGroupDevices(group).filter((a) => a !== dev.address && readPciDevice(a).driver === 'vfio-pci');
+    if (vfioSiblings.length === 0 && moduleFlag('iommufd', 'allow_unsafe_interrupts') !== true) throw msiNotIsolated(rc, 'iommufd', details);
+    throw new KernelError(rc, {
+      ...details,
+      context: `another device of ${describeGroup(group)} is open through another iommufd: the devices of one group share one DMA owner, so open one device of a shared group at a time`,
+    });
+  }
+  check(rc, details);
 }

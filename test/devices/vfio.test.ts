@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // VFIO against the rig's edu device in no-IOMMU mode: bind, open, regions,
 // BAR ranges as dma-bufs, and every way of getting them wrong.
-import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, statSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
@@ -15,8 +14,8 @@ import {
   readPciDevice,
 } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
-import { distEntry, fdCount, has, need } from '../helpers/env.js';
-import { EDU_BAR0_SIZE, claimEdu, findEdu } from '../helpers/vfio.js';
+import { fdCount, has, need } from '../helpers/env.js';
+import { EDU_BAR0_SIZE, asNobody, claimEdu, findEdu } from '../helpers/vfio.js';
 
 const page = native.pageSize;
 
@@ -207,16 +206,3 @@ describe('VFIO (edu, no-IOMMU)', () => {
     }
   });
 });
-
-/** Runs `bindToVfioPci` or `VfioDevice.open` as uid/gid 65534 and returns the error it threw. */
-function asNobody(what: 'bind' | 'open', address: string): { name: string; code: string; privilege?: string; message: string } {
-  const entry = distEntry.href;
-  const call = what === 'bind' ? `m.bindToVfioPci(${JSON.stringify(address)})` : `m.VfioDevice.open(${JSON.stringify(address)})`;
-  const script = `
-    const m = await import(${JSON.stringify(entry)});
-    try { ${call}; console.log(JSON.stringify({ name: 'none' })); }
-    catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, privilege: e.privilege, message: e.message })); }`;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });
-  expect(child.stderr).toBe('');
-  return JSON.parse(child.stdout);
-}

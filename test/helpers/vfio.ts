@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The rig's VFIO target: QEMU's `edu` device (vendor 0x1234, device 0x11e8,
 // BAR 0 = 1 MiB of MMIO; register 0x00 reads 0x010000ed).
+import { spawnSync } from 'node:child_process';
+
 import { type TestContext, afterAll, beforeAll, expect } from 'vitest';
 
-import { type PciDeviceInfo, type VfioPciBinding, bindToVfioPci, listPciDevices } from '../../lib/index.js';
-import { fdCount, need } from './env.js';
+import { type PciDeviceInfo, type VfioOpenOptions, type VfioPciBinding, bindToVfioPci, listPciDevices } from '../../lib/index.js';
+import { distEntry, fdCount, need } from './env.js';
 
 export const EDU = { vendor: 0x1234, device: 0x11e8 } as const;
 export const EDU_BAR0_SIZE = 1 << 20;
@@ -64,4 +66,30 @@ export function claimEdu(index: 0 | 1): EduClaim {
     expect(fdCount()).toBe(fds);
   });
   return claim;
+}
+
+/** What a library call run as nobody threw (`name: 'none'` when it succeeded). */
+export interface NobodyResult {
+  name: string;
+  code?: string;
+  privilege?: string;
+  message?: string;
+}
+
+/**
+ * Runs `bindToVfioPci(address)` or `VfioDevice.open(address, {via})` as uid/gid
+ * 65534 in a child loading the built package, and returns the error it threw.
+ * A device the child did open is closed before it exits.
+ */
+export function asNobody(what: 'bind' | 'open', address: string, via: NonNullable<VfioOpenOptions['via']> = 'auto'): NobodyResult {
+  const entry = distEntry.href;
+  const addr = JSON.stringify(address);
+  const call = what === 'bind' ? `m.bindToVfioPci(${addr})` : `m.VfioDevice.open(${addr}, { via: ${JSON.stringify(via)} }).close()`;
+  const script = `
+    const m = await import(${JSON.stringify(entry)});
+    try { ${call}; console.log(JSON.stringify({ name: 'none' })); }
+    catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, privilege: e.privilege, message: e.message })); }`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });
+  expect(child.stderr).toBe('');
+  return JSON.parse(child.stdout) as NobodyResult;
 }
