@@ -22,6 +22,7 @@ void InitSyncobj(Napi::Env env, Napi::Object exports);
 void InitSwSync(Napi::Env env, Napi::Object exports);
 void InitSyncobjThreadWait(Napi::Env env, Napi::Object exports);
 void InitVfio(Napi::Env env, Napi::Object exports);
+void InitNetlinkUevent(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -39,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSwSync(env, exports);
   InitSyncobjThreadWait(env, exports);
   InitVfio(env, exports);
+  InitNetlinkUevent(env, exports);
   Poller::Init(env, exports);
   return exports;
 }
