@@ -166,7 +166,8 @@ export class DrmHotplugMonitor extends FdResource {
 
   async *#loop(signal: AbortSignal | undefined): AsyncGenerator<DrmHotplugEvent, void, undefined> {
     try {
-      for (;;) {
+      // Closed between two events (by the loop's body, say): that ends it too.
+      while (!this.closed) {
         let event: DrmHotplugEvent;
         try {
           event = await this.next({ signal });

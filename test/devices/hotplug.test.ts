@@ -4,9 +4,11 @@
 // (change, HOTPLUG=1), and it goes (remove). Other test files create vkms
 // devices in parallel, so every wait picks out this file's own device by its
 // devpath (/devices/faux/<name>/...).
+import { writeFileSync } from 'node:fs';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type DrmHotplugEvent, DrmHotplugMonitor } from '../../lib/index.js';
+import { type DrmHotplugEvent, DrmHotplugMonitor, TimeoutError } from '../../lib/index.js';
 import { fdCount } from '../helpers/env.js';
 import { createVkms } from '../helpers/vkms.js';
 
@@ -72,6 +74,20 @@ describe('DRM hotplug events from the kernel', () => {
       break; // closes the monitor
     }
     expect(monitor.closed).toBe(true);
+  });
+
+  it('counts a socket buffer overflow (ENOBUFS) and keeps going', async (ctx) => {
+    using monitor = DrmHotplugMonitor.open();
+    // Nobody reads while the kernel sends a few thousand uevents ("change"
+    // written to a device's uevent file, root only): the socket's receive
+    // buffer (net.core.rmem_default) fills and the kernel drops the rest.
+    for (let i = 0; i < 3000; i++) writeFileSync('/sys/devices/virtual/mem/null/uevent', 'change');
+    expect(monitor.overflows).toBe(0);
+    await expect(monitor.next({ timeout: 50 })).rejects.toBeInstanceOf(TimeoutError); // none was drm
+    expect(monitor.overflows).toBeGreaterThan(0);
+    // And it still reports what comes after.
+    using vkms = createVkms(ctx);
+    await until(monitor, (e) => e.action === 'add' && e.path === vkms.cardPath);
   });
 
   it('two monitors each get every event', async (ctx) => {

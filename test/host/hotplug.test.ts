@@ -112,6 +112,13 @@ describe('DrmHotplugMonitor lifetime', () => {
     monitor.close(); // twice is fine
   });
 
+  it('an iterator whose monitor was closed between two steps ends (done), not ClosedError', async () => {
+    const monitor = DrmHotplugMonitor.open();
+    const iterator = monitor.events();
+    monitor.close();
+    await expect(iterator.next()).resolves.toEqual({ done: true, value: undefined });
+  });
+
   it('an iterator\'s own signal ends it with AbortError, and leaving the loop closes the monitor', async () => {
     const monitor = DrmHotplugMonitor.open();
     const controller = new AbortController();
