@@ -44,3 +44,5 @@ export type { BarRange } from './vfio/ranges.js';
 export { VfioPciBinding, bindToVfioPci } from './vfio/bind.js';
 export { listPciDevices, normalizePciAddress, readPciDevice } from './vfio/pci-sysfs.js';
 export type { PciDeviceInfo } from './vfio/pci-sysfs.js';
+export { DrmHotplugMonitor } from './kms/hotplug.js';
+export type { DrmHotplugEvent, UeventAction } from './kms/hotplug.js';

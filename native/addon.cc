@@ -23,6 +23,7 @@ void InitSwSync(Napi::Env env, Napi::Object exports);
 void InitSyncobjThreadWait(Napi::Env env, Napi::Object exports);
 void InitVfio(Napi::Env env, Napi::Object exports);
 void InitFd(Napi::Env env, Napi::Object exports);
+void InitNetlinkUevent(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new InstanceData();
@@ -46,6 +47,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSwSync(env, exports);
   InitSyncobjThreadWait(env, exports);
   InitVfio(env, exports);
+  InitNetlinkUevent(env, exports);
   Poller::Init(env, exports);
   return exports;
 }
