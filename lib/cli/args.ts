@@ -43,8 +43,8 @@ export const commands = {
     usage: 'dmabuf ls [--pid <pid> | --all] [--json] [--sort size|exporter|pid]',
     flags: { pid: { type: 'string' }, all: { type: 'boolean' }, json, sort: { type: 'string' }, help },
     flagHelp: [
-      ['--pid <pid>', 'one process (default: every process this user may read)'],
-      ['--all', 'every process (the default; as root, truly every one)'],
+      ['--pid <pid>', 'one process (default: every process)'],
+      ['--all', 'every process, naming each one this user may not read (by default they are counted)'],
       ['--json', 'one JSON document on stdout'],
       ['--sort <key>', 'order buffers by size (largest first), exporter or pid (default)'],
     ],

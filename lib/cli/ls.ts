@@ -19,7 +19,7 @@ export interface LsOptions {
   sort: string | undefined;
 }
 
-function render(report: LsReport, ctx: Context): string {
+function render(report: LsReport, ctx: Context, listUnreadable: boolean): string {
   const parts: string[] = [];
   if (report.buffers.length === 0) {
     parts.push('No dma-bufs are held by the processes read.\n');
@@ -55,15 +55,12 @@ function render(report: LsReport, ctx: Context): string {
       ),
     );
   }
-  if (report.unreadable.length > 0) {
-    parts.push(
-      '\n',
-      ctx.palette.red(`${report.unreadable.length} process(es) could not be read (run as root to see them):\n`),
-      renderTable(
-        ['PID', 'COMMAND', 'ERROR'],
-        report.unreadable.map((u) => [String(u.pid), u.command, u.code]),
-      ),
-    );
+  const n = report.unreadable.length;
+  if (n > 0) {
+    // Without --all a count, since a non-root user cannot read most processes; --all (and --json) name each.
+    const what = `${n} process${n === 1 ? '' : 'es'} could not be read (run as root to see their buffers)`;
+    parts.push('\n', ctx.palette.red(listUnreadable ? `${what}:` : `${what}; --all lists them`), '\n');
+    if (listUnreadable) parts.push(renderTable(['PID', 'COMMAND', 'ERROR'], report.unreadable.map((u) => [String(u.pid), u.command, u.code])));
   }
   return parts.join('');
 }
@@ -80,6 +77,6 @@ export function lsCommand(ctx: Context, options: LsOptions): number {
   if (!sortKeys.includes(sort)) throw new UsageError(`ls: --sort must be one of ${sortKeys.join(', ')}, received '${options.sort}'`);
   const pid = options.pid === undefined ? undefined : parsePid(options.pid);
   const report = collect(pid, sort);
-  ctx.out(options.json ? toJson(report) : render(report, ctx));
+  ctx.out(options.json ? toJson(report) : render(report, ctx, options.all || pid !== undefined));
   return 0;
 }
