@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Runs the built `dmabuf` command (dist/, as `npx dmabuf` would) in a child process.
-import { type SpawnSyncOptions, spawn, spawnSync } from 'node:child_process';
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 
 export const cliPath = new URL('../../dist/esm/cli/bin.js', import.meta.url).pathname;
 
@@ -22,19 +22,6 @@ export function runCli(args: readonly string[], opts: Pick<SpawnSyncOptions, 'ui
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
-/** The same, without blocking this process's event loop (for tests whose own children must keep running). */
-export function runCliAsync(args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 /** Parses `--json` output, failing the test with the output if it is not one JSON document. */
 export function json<T>(result: CliResult): T {
   try {
@@ -42,4 +29,37 @@ export function json<T>(result: CliResult): T {
   } catch {
     throw new Error(`not JSON (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
   }
+}
+
+/**
+ * Runs `fn` holding both edu devices' locks (test/helpers/vfio.ts): `dmabuf
+ * probe` opens every device bound to vfio-pci, which must not overlap a VFIO
+ * test file's own opens.
+ */
+export async function withEduDevicesLocked<T>(fn: () => T): Promise<T> {
+  const { lockEdu } = await import('./vfio.js');
+  const unlock0 = await lockEdu(0);
+  try {
+    const unlock1 = await lockEdu(1);
+    try {
+      return fn();
+    } finally {
+      unlock1();
+    }
+  } finally {
+    unlock0();
+  }
+}
+
+/** The probe's --json document (the README's contract). */
+export interface ProbeJson {
+  kernel: string;
+  heaps: string[];
+  udmabuf: boolean;
+  dmabuf: Record<'mmap' | 'sync' | 'exportSyncFile' | 'importSyncFile' | 'derive' | 'setName', boolean>;
+  swSync: boolean;
+  eventfd: boolean;
+  drm: { path: string; driver: string; type: 'card' | 'render'; caps: Record<string, boolean> }[];
+  vfio: { devices: { address: string; dmaBuf: boolean; dmaBufRevoke: boolean; dmaBufMemAttr: boolean }[]; dmaBuf: boolean | null };
+  problems: { feature: string; code: string; message: string }[];
 }
