@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import type { DrmNodeType } from '../index.js';
@@ -15,26 +15,8 @@ export interface DrmNodeEntry {
   /** `card0`, `renderD128`. */
   name: string;
   type: DrmNodeType;
-  /** The bus device's driver as sysfs names it, for nodes that cannot be opened to ask DRM_IOCTL_VERSION. */
-  sysfsDriver: string | undefined;
   /** The bus device (PCI address or platform device), from sysfs. */
   bus: string | undefined;
-}
-
-function sysfsDriver(name: string): string | undefined {
-  const device = `/sys/class/drm/${name}/device`;
-  try {
-    const uevent = readFileSync(`${device}/uevent`, 'utf8');
-    const driver = /^DRIVER=(.+)$/m.exec(uevent)?.[1];
-    if (driver) return driver;
-  } catch {
-    // No uevent: fall through to the link.
-  }
-  try {
-    return basename(readlinkSync(`${device}/driver`));
-  } catch {
-    return undefined;
-  }
 }
 
 function busOf(name: string): string | undefined {
@@ -60,7 +42,6 @@ export function drmNodes(): DrmNodeEntry[] {
       path: `/dev/dri/${name}`,
       name,
       type: name.startsWith('card') ? 'card' : 'render',
-      sysfsDriver: sysfsDriver(name),
       bus: busOf(name),
     }))
     .sort((a, b) => (a.type === b.type ? number(a.name) - number(b.name) : a.type === 'card' ? -1 : 1));

@@ -85,7 +85,7 @@ export function collectInfo(path: string | undefined): InfoReport {
   const report: InfoReport = { nodes: [], problems: [] };
   if (path !== undefined && chosen.length === 0) {
     // Not under /dev/dri by that name: open it as given, so the error says what it is.
-    chosen.push({ path, name: path, type: 'card', sysfsDriver: undefined, bus: undefined });
+    chosen.push({ path, name: path, type: 'card', bus: undefined });
   }
   for (const entry of chosen) {
     try {

@@ -58,12 +58,13 @@ function privilegeOf(error: KernelError): string {
   return 'node-access';
 }
 
+/** `privilege (what it means here)`, e.g. `node-access (read-write access to /dev/dri/card0: root, or membership of group 'video')`. */
 function needs(privilege: string, path: string | undefined): string {
-  if (privilege === 'root') return 'root';
+  if (privilege === 'root') return path?.startsWith('/sys/kernel/debug') ? 'root (debugfs is readable by root only)' : 'root (sysfs writes)';
   if (privilege === 'CAP_SYS_RAWIO') return 'CAP_SYS_RAWIO (VFIO no-IOMMU mode)';
-  if (path === undefined) return 'read-write access to the device node (root, or a udev rule)';
+  if (path === undefined) return `${privilege} (read-write access to the device node: root, or a udev rule)`;
   const group = groupOf(path);
-  return `read-write access to ${path} (root${group ? `, or membership of group '${group}'` : ', or a udev rule granting it'})`;
+  return `${privilege} (read-write access to ${path}: root${group ? `, or membership of group '${group}'` : ', or a udev rule granting it'})`;
 }
 
 /** Turns whatever a step threw into its outcome. */
@@ -73,7 +74,7 @@ export function outcomeOf(error: unknown): Outcome {
     return {
       status: 'not permitted',
       code: error.code,
-      message: `not permitted: needs ${privilege}: ${needs(privilege, error.path)} (${error.message})`,
+      message: `not permitted: needs ${needs(privilege, error.path)}; ${error.message}`,
     };
   }
   if (error instanceof KernelError) return { status: 'unsupported', code: error.code, message: error.message };

@@ -17,6 +17,7 @@ export const drmCapNames: readonly DrmCapName[] = ['prime', 'dumb', 'syncobj', '
 export interface DrmResult {
   path: string;
   type: DrmNodeType;
+  /** DRM_IOCTL_VERSION's name; `'unknown'` for a node that could not be opened (sysfs names only the bus driver). */
   driver: string;
   version: string | undefined;
   open: Outcome;
@@ -83,7 +84,7 @@ async function probeNode(node: DrmNodeEntry): Promise<DrmResult> {
   if (!device) {
     const skipped = notTried(`${node.path} could not be opened`, open);
     const caps = Object.fromEntries(drmCapNames.map((name) => [name, skipped])) as Record<DrmCapName, Outcome>;
-    return { path: node.path, type: node.type, driver: node.sysfsDriver ?? 'unknown', version: undefined, open, caps };
+    return { path: node.path, type: node.type, driver: 'unknown', version: undefined, open, caps };
   }
   try {
     const v = device.version();

@@ -21,7 +21,9 @@ export interface VfioDeviceResult {
 
 export interface VfioResults {
   devices: VfioDeviceResult[];
-  /** Lending `--vfio-device` to vfio-pci, and giving it back. */
+  /** The `--vfio-device` address, lent to vfio-pci for the probe. */
+  lent: string | undefined;
+  /** Lending it, and giving it back. */
   bind: Outcome | undefined;
   restore: Outcome | undefined;
 }
@@ -113,5 +115,5 @@ export async function probeVfio(step: (what: string) => void, lend: string | und
       });
     }
   }
-  return { devices, bind, restore };
+  return { devices, lent: lend, bind, restore };
 }

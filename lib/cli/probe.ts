@@ -89,7 +89,7 @@ function outcomes(report: ProbeReport): [feature: string, outcome: Outcome][] {
     // A node that did not open has one problem (the open), not one per cap.
     if (ok(node.open)) for (const cap of drmCapNames) list.push([`${node.path} ${cap}`, node.caps[cap]]);
   }
-  if (vfio.bind) list.push([`vfio bind`, vfio.bind]);
+  if (vfio.bind) list.push([`vfio bind ${vfio.lent}`, vfio.bind]);
   for (const dev of vfio.devices) {
     list.push([`vfio ${dev.address}`, dev.open]);
     if (ok(dev.open)) {
@@ -97,7 +97,7 @@ function outcomes(report: ProbeReport): [feature: string, outcome: Outcome][] {
       list.push([`vfio ${dev.address} dmaBufMemAttr`, dev.dmaBufMemAttr]);
     }
   }
-  if (vfio.restore) list.push([`vfio restore`, vfio.restore]);
+  if (vfio.restore) list.push([`vfio restore ${vfio.lent}`, vfio.restore]);
   return list;
 }
 
