@@ -48,10 +48,10 @@ describe('dmabuf probe in the rig', () => {
     expect(doc.drm.filter((n) => n.driver === 'virtio_gpu').map((n) => n.type).sort()).toEqual(['card', 'render']);
   }, LOCK_WAIT_MS);
 
-  it('as uid 65534 the heaps and DRM nodes are "not permitted", naming the privilege; exit 0', (ctx) => {
+  it('as uid 65534 the heaps and DRM nodes are "not permitted", naming the privilege; exit 0', async (ctx) => {
     need(ctx, has.systemHeap() && has.dri(), 'no dma-heaps or DRM nodes');
     // Unprivileged, the probe cannot open any VFIO device, so it needs no edu lock.
-    const r = runCli(['probe', '--json'], { uid: 65534, gid: 65534 });
+    const r = await runCli(['probe', '--json'], { uid: 65534, gid: 65534 });
     expect(r.status).toBe(0);
     const doc = json<ProbeJson>(r);
     expect(doc.heaps).toEqual([]);
@@ -71,7 +71,7 @@ describe('dmabuf probe in the rig', () => {
     }
     expect(problem('sw_sync')).toMatchObject({ code: 'EACCES', message: expect.stringMatching(/^not permitted: needs root \(debugfs/) });
     // The human table says the same.
-    const table = runCli(['probe'], { uid: 65534, gid: 65534 }).stdout;
+    const table = (await runCli(['probe'], { uid: 65534, gid: 65534 })).stdout;
     expect(table).toMatch(/^heap system +not permitted \(EACCES\) +not permitted: needs node-access \(read-write access to \/dev\/dma_heap\/system/m);
   });
 
@@ -112,15 +112,16 @@ describe('dmabuf ls in the rig', () => {
     buf.setName('cli-ls');
     const child = await holder(buf.fd);
     try {
-      const doc = json<LsJson>(runCli(['ls', '--pid', String(child.pid), '--json']));
+      const doc = json<LsJson>(await runCli(['ls', '--pid', String(child.pid), '--json']));
       const inode = buf.fdinfo.inode;
       expect(doc.buffers).toEqual([
-        { pid: child.pid, command: 'sleep', fd: 3, inode, size: 12288, exporter: 'system', name: 'cli-ls', shared: true },
+        // `shared` is among the processes read: with --pid, only the child.
+        { pid: child.pid, command: 'sleep', fd: 3, inode, size: 12288, exporter: 'system', name: 'cli-ls', shared: false },
       ]);
       expect(doc.processes).toEqual([{ pid: child.pid, command: 'sleep', buffers: 1, size: 12288 }]);
       expect(doc.exporters).toEqual([{ exporter: 'system', buffers: 1, size: 12288 }]);
-      const table = runCli(['ls', '--pid', String(child.pid)]).stdout;
-      expect(table).toMatch(new RegExp(`^${child.pid} +sleep +3 +${inode}\\* +12 KiB +system +cli-ls$`, 'm'));
+      const table = (await runCli(['ls', '--pid', String(child.pid)])).stdout;
+      expect(table).toMatch(new RegExp(`^${child.pid} +sleep +3 +${inode} +12 KiB +system +cli-ls$`, 'm'));
       expect(table).toMatch(/^total +1 +12 KiB$/m);
     } finally {
       child.kill();
@@ -135,7 +136,7 @@ describe('dmabuf ls in the rig', () => {
     const a = await holder(buf.fd, buf.fd);
     const b = await holder(buf.fd);
     try {
-      const doc = json<LsJson>(runCli(['ls', '--json', '--sort', 'size']));
+      const doc = json<LsJson>(await runCli(['ls', '--json', '--sort', 'size']));
       const inode = buf.fdinfo.inode;
       const mine = doc.buffers.filter((x) => x.inode === inode);
       expect(new Set(mine.map((x) => x.pid))).toEqual(new Set([process.pid, a.pid, b.pid]));
@@ -158,9 +159,9 @@ describe('dmabuf ls in the rig', () => {
 });
 
 describe('dmabuf info in the rig', () => {
-  it('lists every DRM node with driver, version and caps; card nodes carry their KMS listing', (ctx) => {
+  it('lists every DRM node with driver, version and caps; card nodes carry their KMS listing', async (ctx) => {
     need(ctx, has.dri(), 'no /dev/dri');
-    const r = runCli(['info', '--json']);
+    const r = await runCli(['info', '--json']);
     expect(r.status).toBe(0);
     const doc = json<{ nodes: { path: string; driver: string; version: string; type: string; caps: Record<string, string | null>; kms?: unknown }[]; problems: unknown[] }>(r);
     expect(doc.problems).toEqual([]);
@@ -172,7 +173,7 @@ describe('dmabuf info in the rig', () => {
     }
     const virtio = doc.nodes.find((n) => n.driver === 'virtio_gpu' && n.type === 'render')!;
     expect(virtio.caps.SYNCOBJ_TIMELINE).toBe('1');
-    const table = runCli(['info', doc.nodes[0]!.path]);
+    const table = await runCli(['info', doc.nodes[0]!.path]);
     expect(table.status).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^NODE +ITEM +VALUE$/);
     expect(table.stdout).toContain(`${doc.nodes[0]!.path}: ${doc.nodes[0]!.driver} `);

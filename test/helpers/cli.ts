@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Runs the built `dmabuf` command (dist/, as `npx dmabuf` would) in a child process.
-import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export const cliPath = new URL('../../dist/esm/cli/bin.js', import.meta.url).pathname;
 
@@ -10,16 +10,28 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `dmabuf ...args`, synchronously; NO_COLOR and FORCE_COLOR from the caller are dropped unless `env` sets them. */
-export function runCli(args: readonly string[], opts: Pick<SpawnSyncOptions, 'uid' | 'gid'> & { env?: NodeJS.ProcessEnv } = {}): CliResult {
+/**
+ * `dmabuf ...args` in a child process. Asynchronous on purpose: a probe in the
+ * rig takes tens of seconds, and a test worker blocked that long misses
+ * vitest's own RPC deadlines. NO_COLOR and FORCE_COLOR from the caller are
+ * dropped unless `env` sets them.
+ */
+export function runCli(args: readonly string[], opts: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   const { NO_COLOR: _n, FORCE_COLOR: _f, ...base } = process.env;
-  const child = spawnSync(process.execPath, [cliPath, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...base, ...opts.env },
-    ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid }),
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...base, ...opts.env },
+      timeout: 300_000,
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid }),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
 /** Parses `--json` output, failing the test with the output if it is not one JSON document. */
@@ -36,13 +48,13 @@ export function json<T>(result: CliResult): T {
  * probe` opens every device bound to vfio-pci, which must not overlap a VFIO
  * test file's own opens.
  */
-export async function withEduDevicesLocked<T>(fn: () => T): Promise<T> {
+export async function withEduDevicesLocked<T>(fn: () => Promise<T>): Promise<T> {
   const { lockEdu } = await import('./vfio.js');
   const unlock0 = await lockEdu(0);
   try {
     const unlock1 = await lockEdu(1);
     try {
-      return fn();
+      return await fn();
     } finally {
       unlock1();
     }

@@ -14,8 +14,8 @@ import { json, runCli } from '../helpers/cli.js';
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A usage error: exit 2, nothing on stdout, one line on stderr starting `dmabuf: `. */
-function expectUsageError(args: string[], pattern: RegExp): void {
-  const r = runCli(args);
+async function expectUsageError(args: string[], pattern: RegExp): Promise<void> {
+  const r = await runCli(args);
   expect(r.status).toBe(2);
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(/^dmabuf: [^\n]+\n$/);
@@ -23,41 +23,41 @@ function expectUsageError(args: string[], pattern: RegExp): void {
 }
 
 describe('dmabuf: grammar', () => {
-  it('--help lists the commands; <cmd> --help gives its usage; exit 0', () => {
-    const top = runCli(['--help']);
+  it('--help lists the commands; <cmd> --help gives its usage; exit 0', async () => {
+    const top = await runCli(['--help']);
     expect(top.status).toBe(0);
     expect(top.stdout).toMatch(/^Usage: dmabuf <command> \[options\]/);
     for (const cmd of ['probe', 'ls', 'info']) expect(top.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
-    expect(runCli(['-h']).stdout).toBe(top.stdout);
-    expect(runCli(['probe', '--help']).stdout).toMatch(/^Usage: dmabuf probe \[--json\] \[--vfio-device <pci-address>\]\n/);
-    expect(runCli(['ls', '-h']).stdout).toMatch(/^Usage: dmabuf ls \[--pid <pid> \| --all\] \[--json\] \[--sort size\|exporter\|pid\]\n/);
-    expect(runCli(['info', '--help']).stdout).toMatch(/^Usage: dmabuf info \[--json\] \[<path>\]\n/);
+    expect((await runCli(['-h'])).stdout).toBe(top.stdout);
+    expect((await runCli(['probe', '--help'])).stdout).toMatch(/^Usage: dmabuf probe \[--json\] \[--vfio-device <pci-address>\]\n/);
+    expect((await runCli(['ls', '-h'])).stdout).toMatch(/^Usage: dmabuf ls \[--pid <pid> \| --all\] \[--json\] \[--sort size\|exporter\|pid\]\n/);
+    expect((await runCli(['info', '--help'])).stdout).toMatch(/^Usage: dmabuf info \[--json\] \[<path>\]\n/);
   });
 
-  it('--version prints the package version', () => {
-    expect(runCli(['--version'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
-    expect(runCli(['-V']).stdout).toBe(`${version}\n`);
+  it('--version prints the package version', async () => {
+    expect(await runCli(['--version'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+    expect((await runCli(['-V'])).stdout).toBe(`${version}\n`);
   });
 
-  it('unknown commands and flags, bad values and extra arguments are one-line errors with exit 2', () => {
-    expectUsageError([], /missing command/);
-    expectUsageError(['frobnicate'], /unknown command 'frobnicate'/);
-    expectUsageError(['--frob'], /unknown option '--frob'/);
-    expectUsageError(['probe', '--frob'], /probe: Unknown option '--frob'/);
-    expectUsageError(['probe', 'extra'], /unexpected argument 'extra'/);
-    expectUsageError(['probe', '--vfio-device'], /argument missing/);
-    expectUsageError(['probe', '--vfio-device', 'nope'], /--vfio-device must be a PCI address/);
-    expectUsageError(['ls', '--pid', 'x'], /--pid must be a process id, received 'x'/);
-    expectUsageError(['ls', '--pid', '0'], /--pid must be a process id/);
-    expectUsageError(['ls', '--pid', '1', '--all'], /--pid and --all exclude each other/);
-    expectUsageError(['ls', '--sort', 'colour'], /--sort must be one of size, exporter, pid/);
-    expectUsageError(['info', 'a', 'b'], /unexpected argument 'b'/);
+  it('unknown commands and flags, bad values and extra arguments are one-line errors with exit 2', async () => {
+    await expectUsageError([], /missing command/);
+    await expectUsageError(['frobnicate'], /unknown command 'frobnicate'/);
+    await expectUsageError(['--frob'], /unknown option '--frob'/);
+    await expectUsageError(['probe', '--frob'], /probe: Unknown option '--frob'/);
+    await expectUsageError(['probe', 'extra'], /unexpected argument 'extra'/);
+    await expectUsageError(['probe', '--vfio-device'], /argument missing/);
+    await expectUsageError(['probe', '--vfio-device', 'nope'], /--vfio-device must be a PCI address/);
+    await expectUsageError(['ls', '--pid', 'x'], /--pid must be a process id, received 'x'/);
+    await expectUsageError(['ls', '--pid', '0'], /--pid must be a process id/);
+    await expectUsageError(['ls', '--pid', '1', '--all'], /--pid and --all exclude each other/);
+    await expectUsageError(['ls', '--sort', 'colour'], /--sort must be one of size, exporter, pid/);
+    await expectUsageError(['info', 'a', 'b'], /unexpected argument 'b'/);
   });
 });
 
 describe('dmabuf probe on this host', () => {
-  it('--json writes exactly the documented shape, exits 0 and says what is missing', () => {
-    const r = runCli(['probe', '--json']);
+  it('--json writes exactly the documented shape, exits 0 and says what is missing', async () => {
+    const r = await runCli(['probe', '--json']);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe(''); // stderr is not a terminal: no progress
     const doc = json<Record<string, unknown>>(r);
@@ -85,8 +85,8 @@ describe('dmabuf probe on this host', () => {
     if ((doc.vfio as { devices: unknown[] }).devices.length === 0) expect((doc.vfio as { dmaBuf: unknown }).dmaBuf).toBeNull();
   });
 
-  it('the table has one row per step, no colour when stdout is not a terminal', () => {
-    const r = runCli(['probe']);
+  it('the table has one row per step, no colour when stdout is not a terminal', async () => {
+    const r = await runCli(['probe']);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(/\x1b\[/);
@@ -105,10 +105,10 @@ describe('dmabuf probe on this host', () => {
 });
 
 describe('dmabuf ls and info on this host', () => {
-  it('ls --pid of this process: its (no) dma-bufs, as a table and as JSON', () => {
-    const table = runCli(['ls', '--pid', String(process.pid)]);
+  it('ls --pid of this process: its (no) dma-bufs, as a table and as JSON', async () => {
+    const table = await runCli(['ls', '--pid', String(process.pid)]);
     expect(table.status).toBe(0);
-    const doc = json<Record<string, unknown>>(runCli(['ls', '--pid', String(process.pid), '--json']));
+    const doc = json<Record<string, unknown>>(await runCli(['ls', '--pid', String(process.pid), '--json']));
     expect(Object.keys(doc)).toEqual(['buffers', 'processes', 'exporters', 'total', 'unreadable']);
     if ((doc.buffers as unknown[]).length === 0) {
       expect(table.stdout).toBe('No dma-bufs are held by the processes read.\n');
@@ -116,22 +116,22 @@ describe('dmabuf ls and info on this host', () => {
     }
   });
 
-  it('ls of a process that does not exist is a one-line error, exit 1', () => {
-    const r = runCli(['ls', '--pid', String(0x3ffffff0)]);
+  it('ls of a process that does not exist is a one-line error, exit 1', async () => {
+    const r = await runCli(['ls', '--pid', String(0x3ffffff0)]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^dmabuf ls: ENOENT: [^\n]+\n$/);
   });
 
-  it('info runs without devices; a path that is not a DRM node is a one-line error', () => {
-    const r = runCli(['info', '--json']);
+  it('info runs without devices; a path that is not a DRM node is a one-line error', async () => {
+    const r = await runCli(['info', '--json']);
     expect(r.status).toBe(0);
     expect(Object.keys(json<object>(r))).toEqual(['nodes', 'problems']);
     if (!existsSync('/dev/dri')) {
       expect(json(r)).toEqual({ nodes: [], problems: [] });
-      expect(runCli(['info']).stdout).toBe('No DRM devices (/dev/dri is empty or missing).\n');
+      expect((await runCli(['info'])).stdout).toBe('No DRM devices (/dev/dri is empty or missing).\n');
     }
-    const bad = runCli(['info', '/dev/null']);
+    const bad = await runCli(['info', '/dev/null']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^dmabuf info: [^\n]*\/dev\/null[^\n]*\n$/);
   });
