@@ -22,6 +22,9 @@ void InitSyncobj(Napi::Env env, Napi::Object exports);
 void InitSwSync(Napi::Env env, Napi::Object exports);
 void InitSyncobjThreadWait(Napi::Env env, Napi::Object exports);
 void InitVfio(Napi::Env env, Napi::Object exports);
+void InitKmsObjects(Napi::Env env, Napi::Object exports);
+void InitKmsCommit(Napi::Env env, Napi::Object exports);
+void InitKmsSession(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -39,6 +42,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSwSync(env, exports);
   InitSyncobjThreadWait(env, exports);
   InitVfio(env, exports);
+  InitKmsObjects(env, exports);
+  InitKmsCommit(env, exports);
+  InitKmsSession(env, exports);
   Poller::Init(env, exports);
   return exports;
 }
