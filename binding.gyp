@@ -16,6 +16,7 @@
         "native/udmabuf.cc",
         "native/memfd.cc",
         "native/unix_socket.cc",
+        "native/netlink_uevent.cc",
         "native/syncobj.cc",
         "native/sw_sync.cc",
         "native/syncobj_thread_wait.cc",

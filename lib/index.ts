@@ -71,3 +71,5 @@ export type { DisplayMode } from './kms/mode.js';
 export { CTM_3X4_SIZE, decodeCtm3x4, encodeCtm3x4 } from './kms/color-pipeline.js';
 export type { ColorPipeline, Colorop } from './kms/color-pipeline.js';
 export type { CreateLeaseOptions } from './kms/lease.js';
+export { DrmHotplugMonitor } from './kms/hotplug.js';
+export type { DrmHotplugEvent, UeventAction } from './kms/hotplug.js';

@@ -51,6 +51,15 @@ export interface RawPoller {
   close(): Errno;
 }
 
+/** One netlink datagram (native/netlink_uevent.cc). */
+export interface RawUevent {
+  data: Buffer;
+  /** The sender's netlink port id: 0 for the kernel. */
+  senderPort: number;
+  /** The message was longer than the buffer and was cut. */
+  truncated: boolean;
+}
+
 export interface RawReceived {
   data: Buffer;
   fds: number[];
@@ -192,6 +201,9 @@ export interface NativeBinding {
   socketConnect(path: string): Errno;
   sendFds(fd: number, data: Uint8Array, fds: number[]): Errno;
   recvFds(fd: number, maxBytes: number, maxFds: number): RawReceived | Errno;
+  // kernel uevents over NETLINK_KOBJECT_UEVENT (native/netlink_uevent.cc)
+  ueventOpen(groups: number): Errno;
+  ueventReceive(fd: number, maxBytes: number): RawUevent | Errno;
   // DRM syncobj (native/syncobj.cc); timeouts are absolute CLOCK_MONOTONIC ns
   syncobjCreate(fd: number, flags: number): Errno;
   syncobjDestroy(fd: number, handle: number): Errno;

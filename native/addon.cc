@@ -25,6 +25,7 @@ void InitVfio(Napi::Env env, Napi::Object exports);
 void InitKmsObjects(Napi::Env env, Napi::Object exports);
 void InitKmsCommit(Napi::Env env, Napi::Object exports);
 void InitKmsSession(Napi::Env env, Napi::Object exports);
+void InitNetlinkUevent(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -45,6 +46,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitKmsObjects(env, exports);
   InitKmsCommit(env, exports);
   InitKmsSession(env, exports);
+  InitNetlinkUevent(env, exports);
   Poller::Init(env, exports);
   return exports;
 }
