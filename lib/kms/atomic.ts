@@ -200,7 +200,7 @@ export class AtomicRequest {
    * Sends the request. A refusal throws and changes nothing; a TEST_ONLY
    * commit never changes anything.
    * @throws {PrivilegeError} EACCES: this file is not DRM master (`privilege: 'drm-master'`)
-   * @throws {KernelError} EINVAL: the configuration is refused; EBUSY: a previous nonblocking commit on a CRTC is still pending; ERANGE: a value is outside its property's range; ENOENT: an object or framebuffer does not exist
+   * @throws {KernelError} EINVAL: the configuration is refused; EBUSY: a previous nonblocking commit on a CRTC is still pending; ENOSPC: a plane's source rectangle lies outside its framebuffer; ERANGE: a plane scaled beyond its limits; ENOENT: an object or framebuffer does not exist
    * @throws {ClosedError} a Framebuffer, PropertyBlob or SyncFile in the request was closed
    */
   commit(opts?: CommitOptions): CommitResult {
@@ -284,7 +284,8 @@ export class AtomicRequest {
     const why: Record<number, string> = {
       [EINVAL]: 'the driver or the core rejected the configuration (a mode, format, size, position, CRTC routing, or a modeset without allowModeset)',
       [EBUSY]: 'a previous commit on one of its CRTCs has not completed yet',
-      [-34]: 'a value is outside its property\'s range (ERANGE)',
+      [-28]: 'a plane\'s source rectangle lies outside its framebuffer',
+      [-34]: 'a plane is scaled beyond what it can do',
       [ENOENT]: 'an object, framebuffer or blob it names does not exist for this file',
     };
     return new KernelError(errno, { ...details, context: why[errno] ? `${what}: ${why[errno]}` : what });
