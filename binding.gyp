@@ -16,10 +16,14 @@
         "native/udmabuf.cc",
         "native/memfd.cc",
         "native/unix_socket.cc",
+        "native/netlink_uevent.cc",
         "native/syncobj.cc",
         "native/sw_sync.cc",
         "native/syncobj_thread_wait.cc",
-        "native/vfio.cc"
+        "native/vfio.cc",
+        "native/kms_objects.cc",
+        "native/kms_commit.cc",
+        "native/kms_session.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -81,11 +81,12 @@ export class FeatureError extends KernelError {
  * `code` stays the kernel's (`'EACCES'` or `'EPERM'`); `privilege` says
  * which one was missing: `'root'` (sysfs writes), `'node-access'` (read-write
  * access to a device node such as /dev/vfio/12: root, or ownership through
- * a udev rule) or `'CAP_SYS_RAWIO'` (VFIO's no-IOMMU mode).
+ * a udev rule), `'CAP_SYS_RAWIO'` (VFIO's no-IOMMU mode) or `'drm-master'`
+ * (a KMS commit from a DRM file that is not the device's master).
  */
 export class PrivilegeError extends KernelError {
   override name = 'PrivilegeError';
-  readonly privilege: 'root' | 'node-access' | 'CAP_SYS_RAWIO';
+  readonly privilege: 'root' | 'node-access' | 'CAP_SYS_RAWIO' | 'drm-master';
 
   constructor(errno: number, privilege: PrivilegeError['privilege'], needs: string, details: KernelErrorDetails) {
     super(errno, { ...details, context: details.context ? `${details.context}: ${needs}` : needs });

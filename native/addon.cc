@@ -22,6 +22,10 @@ void InitSyncobj(Napi::Env env, Napi::Object exports);
 void InitSwSync(Napi::Env env, Napi::Object exports);
 void InitSyncobjThreadWait(Napi::Env env, Napi::Object exports);
 void InitVfio(Napi::Env env, Napi::Object exports);
+void InitKmsObjects(Napi::Env env, Napi::Object exports);
+void InitKmsCommit(Napi::Env env, Napi::Object exports);
+void InitKmsSession(Napi::Env env, Napi::Object exports);
+void InitNetlinkUevent(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
@@ -39,6 +43,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSwSync(env, exports);
   InitSyncobjThreadWait(env, exports);
   InitVfio(env, exports);
+  InitKmsObjects(env, exports);
+  InitKmsCommit(env, exports);
+  InitKmsSession(env, exports);
+  InitNetlinkUevent(env, exports);
   Poller::Init(env, exports);
   return exports;
 }
