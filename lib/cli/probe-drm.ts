@@ -73,7 +73,7 @@ async function probeCaps(device: DrmDevice, type: DrmNodeType): Promise<Record<D
         return `fired on a ${timeline ? 'timeline point' : 'binary'} signal`;
       })
     : notTried('needs syncobj', syncobj);
-  return { prime, dumb, syncobj, syncobjTimeline, syncobjEventfd, ...probeKms(device, type) };
+  return { prime, dumb, syncobj, syncobjTimeline, syncobjEventfd, ...(await probeKms(device, type)) };
 }
 
 async function probeNode(node: DrmNodeEntry): Promise<DrmResult> {
