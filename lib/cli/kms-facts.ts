@@ -10,15 +10,11 @@
  * @internal
  */
 import type { DrmDevice, Kms, KmsProperty, KmsResources } from '../index.js';
-import { type Outcome, attempt, notTried, ok } from './outcome.js';
+import { type Outcome, Unsupported, attempt, notTried, ok } from './outcome.js';
 
 export interface KmsCaps {
   atomic: Outcome;
   writeback: Outcome;
-}
-
-function absent(what: string, code = 'ENODEV'): Error {
-  return Object.assign(new Error(what), { code });
 }
 
 /**
@@ -41,7 +37,7 @@ export async function probeKms(device: DrmDevice, type: 'card' | 'render'): Prom
     ? await attempt(() => {
         kms!.configure({ writeback: true });
         const count = kms!.discover().connectors.filter((c) => c.writeback).length;
-        if (count === 0) throw absent('the device has no writeback connector');
+        if (count === 0) throw new Unsupported('ENODEV', 'the device has no writeback connector');
         return `${count} writeback connector(s)`;
       })
     : notTried('needs atomic KMS', atomic);
@@ -94,7 +90,7 @@ function objectsOf(r: KmsResources): KmsObject[] {
       return {
         kind: 'plane',
         id: p.id,
-        summary: `${p.type}, formats ${p.formats.join(' ')}${modifiers.size ? `; modifiers ${[...modifiers].join(' ')}` : ''}`,
+        summary: `${p.type}, formats ${p.formats.map((f) => f.trim()).join(' ')}${modifiers.size ? `; modifiers ${[...modifiers].join(' ')}` : ''}`,
         properties: properties(p.properties),
       };
     }),

@@ -67,8 +67,24 @@ function needs(privilege: string, path: string | undefined): string {
   return `${privilege} (read-write access to ${path}: root${group ? `, or membership of group '${group}'` : ', or a udev rule granting it'})`;
 }
 
+/**
+ * Thrown by a step that found the feature absent without the kernel
+ * refusing a call (a capability reads 0, a device lists no writeback
+ * connector): reported as unsupported, with `code` as the errno the
+ * kernel uses for it.
+ */
+export class Unsupported extends Error {
+  constructor(
+    readonly code: 'EOPNOTSUPP' | 'ENODEV',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Turns whatever a step threw into its outcome. */
 export function outcomeOf(error: unknown): Outcome {
+  if (error instanceof Unsupported) return { status: 'unsupported', code: error.code, message: error.message };
   if (error instanceof KernelError && NOT_PERMITTED.has(error.code)) {
     const privilege = privilegeOf(error);
     return {

@@ -9,7 +9,7 @@
 import { DrmCap, DrmDevice, type DrmNodeType } from '../index.js';
 import { type DrmNodeEntry, drmNodes } from './drm-nodes.js';
 import { probeKms } from './kms-facts.js';
-import { type Outcome, attempt, notTried, ok } from './outcome.js';
+import { type Outcome, Unsupported, attempt, notTried, ok } from './outcome.js';
 
 export type DrmCapName = 'prime' | 'dumb' | 'syncobj' | 'syncobjTimeline' | 'syncobjEventfd' | 'atomic' | 'writeback';
 export const drmCapNames: readonly DrmCapName[] = ['prime', 'dumb', 'syncobj', 'syncobjTimeline', 'syncobjEventfd', 'atomic', 'writeback'];
@@ -35,7 +35,7 @@ async function probeCaps(device: DrmDevice, type: DrmNodeType): Promise<Record<D
   const prime = await attempt(() => {
     const bits = device.getCap(DrmCap.PRIME);
     // DRM_PRIME_CAP_IMPORT = 1, DRM_PRIME_CAP_EXPORT = 2.
-    if (bits === 0n) throw Object.assign(new Error('DRM_CAP_PRIME is 0: the driver has no PRIME'), { code: 'EOPNOTSUPP' });
+    if (bits === 0n) throw new Unsupported('EOPNOTSUPP', 'DRM_CAP_PRIME is 0: the driver has no PRIME');
     return [bits & 1n ? 'import' : '', bits & 2n ? 'export' : ''].filter(Boolean).join(' + ');
   });
   const dumb: Outcome =
@@ -52,7 +52,7 @@ async function probeCaps(device: DrmDevice, type: DrmNodeType): Promise<Record<D
   const syncobjTimeline = ok(syncobj)
     ? await attempt(() => {
         if (device.getCap(DrmCap.SYNCOBJ_TIMELINE) === 0n) {
-          throw Object.assign(new Error('DRM_CAP_SYNCOBJ_TIMELINE is 0: the driver has no timeline syncobjs'), { code: 'EOPNOTSUPP' });
+          throw new Unsupported('EOPNOTSUPP', 'DRM_CAP_SYNCOBJ_TIMELINE is 0: the driver has no timeline syncobjs');
         }
         using s = device.createSyncobj();
         s.signalPoint(1);
