@@ -21,7 +21,10 @@
         "native/sw_sync.cc",
         "native/syncobj_thread_wait.cc",
         "native/vfio.cc",
-        "native/fd.cc"
+        "native/fd.cc",
+        "native/kms_objects.cc",
+        "native/kms_commit.cc",
+        "native/kms_session.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -92,13 +92,14 @@ export class FeatureError extends KernelError {
  * `code` stays the kernel's (`'EACCES'` or `'EPERM'`); `privilege` says
  * which one was missing: `'root'` (sysfs writes), `'node-access'` (read-write
  * access to a device node such as /dev/vfio/12: root, or ownership through
- * a udev rule) or `'CAP_SYS_RAWIO'` (VFIO's no-IOMMU mode).
+ * a udev rule), `'CAP_SYS_RAWIO'` (VFIO's no-IOMMU mode) or `'drm-master'`
+ * (a KMS commit from a DRM file that is not the device's master).
  */
 export class PrivilegeError extends KernelError {
   /** The class name, as Node prints it. */
   override name = 'PrivilegeError';
-  /** The privilege that was missing: `'root'`, `'node-access'` or `'CAP_SYS_RAWIO'`. */
-  readonly privilege: 'root' | 'node-access' | 'CAP_SYS_RAWIO';
+  /** The privilege that was missing: `'root'`, `'node-access'`, `'CAP_SYS_RAWIO'` or `'drm-master'` (a KMS commit from a file that is not DRM master). */
+  readonly privilege: 'root' | 'node-access' | 'CAP_SYS_RAWIO' | 'drm-master';
 
   /** Made by the library from an EACCES or EPERM; `needs` says what to grant. */
   constructor(errno: number, privilege: PrivilegeError['privilege'], needs: string, details: KernelErrorDetails) {

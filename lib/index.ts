@@ -44,5 +44,33 @@ export type { BarRange } from './vfio/ranges.js';
 export { VfioPciBinding, bindToVfioPci } from './vfio/bind.js';
 export { listPciDevices, normalizePciAddress, readPciDevice } from './vfio/pci-sysfs.js';
 export type { PciDeviceInfo } from './vfio/pci-sysfs.js';
+export { Kms, ClientCap } from './kms/kms.js';
+export type { DrmLease, KmsOptions } from './kms/kms.js';
+export { AtomicRequest, UnknownPropertyError } from './kms/atomic.js';
+export type { CommitOptions, CommitResult, KmsObjectRef, PropertyValue } from './kms/atomic.js';
+export { Framebuffer } from './kms/framebuffer.js';
+export type { FramebufferOptions, FramebufferPlane } from './kms/framebuffer.js';
+export { PropertyBlob } from './kms/blob.js';
+export { EVENT_QUEUE_LIMIT } from './kms/events.js';
+export type { KmsEvent, KmsEventType } from './kms/events.js';
+export type {
+  ConnectorStatus,
+  FormatModifiers,
+  KmsConnector,
+  KmsCrtc,
+  KmsEncoder,
+  KmsPlane,
+  KmsResources,
+  PlaneType,
+} from './kms/discovery.js';
+export { decodeInFormats } from './kms/discovery.js';
+export { ObjectType } from './kms/properties.js';
+export type { KmsProperty, PropertyType } from './kms/properties.js';
+export { Format, MOD_INVALID, MOD_LINEAR, fourcc, fourccName, modifierName, toModifier } from './kms/fourcc.js';
+export { decodeMode, encodeMode } from './kms/mode.js';
+export type { DisplayMode } from './kms/mode.js';
+export { CTM_3X4_SIZE, decodeCtm3x4, encodeCtm3x4 } from './kms/color-pipeline.js';
+export type { ColorPipeline, Colorop } from './kms/color-pipeline.js';
+export type { CreateLeaseOptions } from './kms/lease.js';
 export { DrmHotplugMonitor } from './kms/hotplug.js';
 export type { DrmHotplugEvent, UeventAction } from './kms/hotplug.js';

@@ -83,6 +83,80 @@ export interface RawVfioRegionInfo {
   offset: number;
 }
 
+export interface RawKmsResources {
+  fbs: number[];
+  crtcs: number[];
+  connectors: number[];
+  encoders: number[];
+  minWidth: number;
+  maxWidth: number;
+  minHeight: number;
+  maxHeight: number;
+}
+
+export interface RawKmsConnector {
+  id: number;
+  encoderId: number;
+  type: number;
+  typeId: number;
+  /** 1 connected, 2 disconnected, 3 unknown */
+  connection: number;
+  mmWidth: number;
+  mmHeight: number;
+  subpixel: number;
+  encoders: number[];
+  /** count x 68-byte struct drm_mode_modeinfo */
+  modes: Buffer;
+}
+
+export interface RawKmsEncoder {
+  id: number;
+  type: number;
+  crtcId: number;
+  possibleCrtcs: number;
+  possibleClones: number;
+}
+
+export interface RawKmsCrtc {
+  id: number;
+  fbId: number;
+  x: number;
+  y: number;
+  gammaSize: number;
+  modeValid: boolean;
+  /** a 68-byte struct drm_mode_modeinfo */
+  mode: Buffer;
+}
+
+export interface RawKmsPlane {
+  id: number;
+  crtcId: number;
+  fbId: number;
+  possibleCrtcs: number;
+  gammaSize: number;
+  formats: number[];
+}
+
+export interface RawKmsProperty {
+  id: number;
+  name: string;
+  flags: number;
+  values: bigint[];
+  enums: { value: bigint; name: string }[];
+}
+
+/** type 1 vblank, 2 flip complete (sec/usec/sequence/crtcId), 3 CRTC sequence (timeNs/sequenceBig) */
+export interface RawKmsEvent {
+  type: number;
+  userData?: bigint;
+  sec?: number;
+  usec?: number;
+  sequence?: number;
+  crtcId?: number;
+  timeNs?: bigint;
+  sequenceBig?: bigint;
+}
+
 export interface NativeBinding {
   // dma-buf (native/dma_buf.cc)
   dmaBufSync(fd: number, flags: number): Errno;
@@ -189,6 +263,54 @@ export interface NativeBinding {
   fdOpen(path: string, flags: number): Errno;
   fdOwn(fd: number): Errno;
   fdClose(fd: number): Errno;
+  // KMS discovery (native/kms_objects.cc)
+  kmsGetResources(fd: number): RawKmsResources | Errno;
+  kmsGetPlaneResources(fd: number): number[] | Errno;
+  kmsGetConnector(fd: number, id: number): RawKmsConnector | Errno;
+  kmsGetEncoder(fd: number, id: number): RawKmsEncoder | Errno;
+  kmsGetCrtc(fd: number, id: number): RawKmsCrtc | Errno;
+  kmsGetPlane(fd: number, id: number): RawKmsPlane | Errno;
+  kmsObjGetProperties(fd: number, objId: number, objType: number): { ids: number[]; values: bigint[] } | Errno;
+  kmsGetProperty(fd: number, propId: number): RawKmsProperty | Errno;
+  kmsGetPropBlob(fd: number, blobId: number): Buffer | Errno;
+  // KMS state changes (native/kms_commit.cc); arrays of 4 for ADDFB2's planes
+  kmsAddFb2(
+    fd: number,
+    width: number,
+    height: number,
+    format: number,
+    flags: number,
+    handles: Uint32Array,
+    pitches: Uint32Array,
+    offsets: Uint32Array,
+    modifiers: BigUint64Array,
+  ): Errno;
+  kmsRmFb(fd: number, fbId: number): Errno;
+  kmsCloseFb(fd: number, fbId: number): Errno;
+  kmsCreatePropBlob(fd: number, bytes: Uint8Array): Errno;
+  kmsDestroyPropBlob(fd: number, blobId: number): Errno;
+  /** `outSlots`: indices into `values` that become pointers to fresh s32 fds; returns those fds. */
+  kmsAtomic(
+    fd: number,
+    flags: number,
+    objs: Uint32Array,
+    countProps: Uint32Array,
+    props: Uint32Array,
+    values: BigUint64Array,
+    outSlots: Uint32Array,
+    userData: bigint,
+  ): number[] | Errno;
+  kmsReadEvents(fd: number): RawKmsEvent[] | Errno;
+  kmsCrtcGetSequence(fd: number, crtcId: number): { active: boolean; sequence: bigint; sequenceNs: bigint } | Errno;
+  kmsCrtcQueueSequence(fd: number, crtcId: number, flags: number, sequence: bigint, userData: bigint): bigint | Errno;
+  // DRM file state: client caps, master, leases (native/kms_session.cc)
+  kmsSetClientCap(fd: number, cap: number, value: number): Errno;
+  kmsSetMaster(fd: number): Errno;
+  kmsDropMaster(fd: number): Errno;
+  kmsCreateLease(fd: number, objectIds: Uint32Array, flags: number): { lesseeId: number; fd: number } | Errno;
+  kmsListLessees(fd: number): number[] | Errno;
+  kmsGetLease(fd: number): number[] | Errno;
+  kmsRevokeLease(fd: number, lesseeId: number): Errno;
   // readiness (native/poller.cc)
   pollNow(fd: number, events: number): Errno;
   pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;

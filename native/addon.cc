@@ -23,6 +23,9 @@ void InitSwSync(Napi::Env env, Napi::Object exports);
 void InitSyncobjThreadWait(Napi::Env env, Napi::Object exports);
 void InitVfio(Napi::Env env, Napi::Object exports);
 void InitFd(Napi::Env env, Napi::Object exports);
+void InitKmsObjects(Napi::Env env, Napi::Object exports);
+void InitKmsCommit(Napi::Env env, Napi::Object exports);
+void InitKmsSession(Napi::Env env, Napi::Object exports);
 void InitNetlinkUevent(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -47,6 +50,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSwSync(env, exports);
   InitSyncobjThreadWait(env, exports);
   InitVfio(env, exports);
+  InitKmsObjects(env, exports);
+  InitKmsCommit(env, exports);
+  InitKmsSession(env, exports);
   InitNetlinkUevent(env, exports);
   Poller::Init(env, exports);
   return exports;

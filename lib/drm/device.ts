@@ -16,6 +16,7 @@ import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
 import { assertPathText, openError } from '../node-access.js';
 import { GemBuffer } from './gem.js';
+import { Kms, type KmsOptions } from '../kms/kms.js';
 import { Syncobj, SyncobjFd } from './syncobj.js';
 import { type SyncobjPoint, type WaitSyncobjsOptions, type WaitSyncobjsSyncOptions, waitSyncobjs, waitSyncobjsSync } from './syncobj-multi-wait.js';
 import { SyncobjWaits } from './syncobj-waits.js';
@@ -94,10 +95,40 @@ export class DrmDevice extends FdResource {
   readonly #handles = new Map<number, GemBuffer>();
   readonly #syncobjs = new Map<number, Syncobj>();
   #waits: SyncobjWaits | undefined;
+  #kms: Kms | undefined;
+  /** For a lessee made by `Kms.createLease`: its lessee id. */
+  readonly lesseeId: number | undefined;
 
-  private constructor(fd: number, path: string) {
-    super(fd, `DRM device ${path}`);
+  private constructor(fd: number, path: string, lesseeId?: number) {
+    super(fd, lesseeId === undefined ? `DRM device ${path}` : `DRM lessee ${lesseeId} of ${path}`);
     this.path = path;
+    this.lesseeId = lesseeId;
+  }
+
+  /**
+   * The KMS interface of this card node (display discovery, framebuffers,
+   * atomic commits, events, master, leases). The first call sets the client
+   * caps UNIVERSAL_PLANES, ATOMIC and (unless `writeback: false`)
+   * WRITEBACK_CONNECTORS; `colorPipeline: true` adds PLANE_COLOR_PIPELINE.
+   * Later calls return the same object, applying any options given.
+   * @throws {FeatureError} the node is not a KMS card node, or the kernel lacks a cap
+   * @throws {ClosedError} after close()
+   */
+  kms(opts?: KmsOptions): Kms {
+    this.open();
+    if (this.#kms) {
+      if (opts !== undefined) this.#kms.configure(opts);
+      return this.#kms;
+    }
+    this.#kms = new Kms(
+      {
+        device: this,
+        watcher: () => this.watcher(),
+        adoptLessee: (fd, lesseeId) => new DrmDevice(fd, this.path, lesseeId),
+      },
+      opts,
+    );
+    return this.#kms;
   }
 
   /**
@@ -387,6 +418,7 @@ export class DrmDevice extends FdResource {
   /** Releases the device; its GEM handles and syncobjs go with it, and pending syncobj waits reject. */
   override close(): void {
     if (this.closed) return;
+    this.#kms?.close(new AbortError(`DRM device ${this.path} was closed while waiting for KMS events`));
     this.#waits?.close(new AbortError(`DRM device ${this.path} was closed while waiting`));
     for (const gem of this.#handles.values()) gem.forget();
     this.#handles.clear();
@@ -415,6 +447,11 @@ export class DrmDevice extends FdResource {
   #release(handle: number): void {
     if (!this.#handles.delete(handle)) return;
     check(native.drmGemClose(this.open(), handle), { syscall: 'ioctl', request: 'DRM_IOCTL_GEM_CLOSE', path: this.path });
+  }
+
+  /** @internal whether a GemBuffer of this device owns `handle` */
+  ownsHandle(handle: number): boolean {
+    return this.#handles.has(handle);
   }
 
   /** @internal raw fd for the ioctls of its GEM and syncobj handles */

@@ -2,6 +2,7 @@
 // The rig's VFIO target: QEMU's `edu` device (vendor 0x1234, device 0x11e8,
 // BAR 0 = 1 MiB of MMIO; register 0x00 reads 0x010000ed).
 import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 
 import { type TestContext, afterAll, beforeAll, expect } from 'vitest';
 
@@ -51,18 +52,68 @@ export class EduClaim {
   }
 }
 
+const lockPath = (index: 0 | 1): string => `/tmp/dmabuf-test-edu-${index}.lock`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
- * A describe block's hold on edu #index: counts this process's fds before
+ * Takes edu #index for this test process, waiting while another file holds
+ * it: a test file that opens the device, and `dmabuf probe` (which opens every
+ * device bound to vfio-pci), must not overlap, or one of them gets EBUSY.
+ * The lock is a file naming its holder's pid; a dead holder's lock is taken over.
+ * Returns the release function.
+ */
+export async function lockEdu(index: 0 | 1): Promise<() => void> {
+  const path = lockPath(index);
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder = 0;
+    try {
+      holder = Number(readFileSync(path, 'utf8'));
+    } catch {
+      continue; // Released meanwhile: try again at once.
+    }
+    if (holder > 0 && !alive(holder)) rmSync(path, { force: true });
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Generous: another file may hold the device for its whole run under TCG. */
+export const LOCK_WAIT_MS = 600_000;
+
+/**
+ * A describe block's hold on edu #index (locked against other files for the
+ * block's duration, see lockEdu): counts this process's fds before
  * the block, and afterwards gives the device back and checks that no fd leaked.
  */
 export function claimEdu(index: 0 | 1): EduClaim {
   const claim = new EduClaim(index);
   let fds = 0;
-  beforeAll(() => {
+  let unlock = (): void => {};
+  beforeAll(async () => {
+    unlock = await lockEdu(index);
     fds = fdCount();
-  });
+  }, LOCK_WAIT_MS);
   afterAll(() => {
-    claim.release();
+    try {
+      claim.release();
+    } finally {
+      unlock();
+    }
     expect(fdCount()).toBe(fds);
   });
   return claim;

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Display modes: struct drm_mode_modeinfo (68 bytes), as connectors report
+ * them and as a CRTC's MODE_ID blob carries them.
+ * @module
+ */
+import { assertInt, assertString, options } from '../args.js';
+
+/** One display timing, as plain numbers (JSON-able). */
+export interface DisplayMode {
+  name: string;
+  /** Pixel clock in kHz. */
+  clock: number;
+  hdisplay: number;
+  hsyncStart: number;
+  hsyncEnd: number;
+  htotal: number;
+  hskew: number;
+  vdisplay: number;
+  vsyncStart: number;
+  vsyncEnd: number;
+  vtotal: number;
+  vscan: number;
+  /** Refresh rate in Hz as the kernel rounds it. */
+  vrefresh: number;
+  /** DRM_MODE_FLAG_* bits (sync polarity, interlace…). */
+  flags: number;
+  /** DRM_MODE_TYPE_* bits; `preferred` is bit 3. */
+  type: number;
+  /** The connector's preferred mode (DRM_MODE_TYPE_PREFERRED). */
+  preferred: boolean;
+}
+
+export const MODE_INFO_SIZE = 68;
+const TYPE_PREFERRED = 1 << 3;
+
+/** Decodes one modeinfo at `offset`. */
+export function decodeMode(bytes: Buffer, offset = 0): DisplayMode {
+  const u16 = (at: number): number => bytes.readUInt16LE(offset + at);
+  const nameBytes = bytes.subarray(offset + 36, offset + 68);
+  const end = nameBytes.indexOf(0);
+  const type = bytes.readUInt32LE(offset + 32);
+  return {
+    name: nameBytes.subarray(0, end < 0 ? 32 : end).toString('latin1'),
+    clock: bytes.readUInt32LE(offset),
+    hdisplay: u16(4),
+    hsyncStart: u16(6),
+    hsyncEnd: u16(8),
+    htotal: u16(10),
+    hskew: u16(12),
+    vdisplay: u16(14),
+    vsyncStart: u16(16),
+    vsyncEnd: u16(18),
+    vtotal: u16(20),
+    vscan: u16(22),
+    vrefresh: bytes.readUInt32LE(offset + 24),
+    flags: bytes.readUInt32LE(offset + 28),
+    type,
+    preferred: (type & TYPE_PREFERRED) !== 0,
+  };
+}
+
+/** Decodes a packed array of modeinfos. */
+export function decodeModes(bytes: Buffer): DisplayMode[] {
+  const modes: DisplayMode[] = [];
+  for (let at = 0; at + MODE_INFO_SIZE <= bytes.length; at += MODE_INFO_SIZE) modes.push(decodeMode(bytes, at));
+  return modes;
+}
+
+const u16Fields = [
+  ['hdisplay', 4],
+  ['hsyncStart', 6],
+  ['hsyncEnd', 8],
+  ['htotal', 10],
+  ['hskew', 12],
+  ['vdisplay', 14],
+  ['vsyncStart', 16],
+  ['vsyncEnd', 18],
+  ['vtotal', 20],
+  ['vscan', 22],
+] as const;
+
+/**
+ * Encodes a mode for a MODE_ID blob. Takes a mode as discovery reports it
+ * (`preferred` is ignored; `type` and `flags` are sent as given).
+ * @throws {TypeError} a field is missing or not a number
+ * @throws {RangeError} a field is out of its C type's range
+ */
+export function encodeMode(mode: DisplayMode): Uint8Array {
+  const m = options<DisplayMode>('mode', mode);
+  const out = Buffer.alloc(MODE_INFO_SIZE);
+  assertInt('mode.clock', m.clock, 0, 0xffffffff);
+  out.writeUInt32LE(m.clock, 0);
+  for (const [field, at] of u16Fields) {
+    const v = m[field] ?? 0;
+    assertInt(`mode.${field}`, v, 0, 0xffff);
+    out.writeUInt16LE(v, at);
+  }
+  for (const [field, at] of [['vrefresh', 24], ['flags', 28], ['type', 32]] as const) {
+    const v = m[field] ?? 0;
+    assertInt(`mode.${field}`, v, 0, 0xffffffff);
+    out.writeUInt32LE(v, at);
+  }
+  const name = m.name ?? '';
+  assertString('mode.name', name);
+  out.write(name.slice(0, 31), 36, 'latin1');
+  return out;
+}
