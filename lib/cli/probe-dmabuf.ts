@@ -16,7 +16,7 @@ export const dmaBufFeatures: readonly DmaBufFeature[] = ['mmap', 'sync', 'export
  * would wait for). Kept in one place so a change to its options is one line.
  */
 function exportAllFences(buffer: DmaBuf): SyncFile {
-  return buffer.exportSyncFile({ read: true, write: true });
+  return buffer.exportSyncFile('writer');
 }
 
 function check(condition: boolean, what: string): void {
@@ -44,7 +44,7 @@ export async function probeDmaBuf(buffer: DmaBuf, step: (what: string) => void):
     return `fence ${exported.status().state}`;
   });
   const importSyncFile = exported
-    ? await attempt(() => buffer.importSyncFile(exported!))
+    ? await attempt(() => buffer.importSyncFile(exported!, 'write'))
     : await attempt(() => {
         throw Object.assign(new Error('not tried: no sync_file was exported to import back'), { code: 'ERR_PROBE_SKIPPED' });
       });
