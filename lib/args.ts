@@ -4,7 +4,6 @@
  * the argument; values the kernel may refuse are passed on and come back as
  * its errno (sharp's is.mjs approach).
  * @module
- * @internal
  */
 
 function received(value: unknown): string {

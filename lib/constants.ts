@@ -2,7 +2,6 @@
 /**
  * Numeric flags shared with the kernel ABI (Linux x86-64 / arm64 values).
  * @module
- * @internal
  */
 
 export const O_RDONLY = 0;

@@ -4,7 +4,6 @@
  * of the wrong kind up front with a clear error, instead of an ENOTTY from
  * some later ioctl.
  * @module
- * @internal
  */
 import { readlinkSync } from 'node:fs';
 

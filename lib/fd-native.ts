@@ -8,7 +8,6 @@
  * owns therefore never pass through fs: they are opened and closed here and
  * owned by the environment's native registry (see native/fd.cc).
  * @module
- * @internal
  */
 import { KernelError, check } from './errors.js';
 import { native } from './native.js';

@@ -5,7 +5,6 @@
  * on that fd. The handle is armed only while some wait is pending, so an idle
  * object does not keep the process alive.
  * @module
- * @internal
  */
 import { KernelError } from './errors.js';
 import { type RawPoller, native } from './native.js';

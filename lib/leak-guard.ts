@@ -5,7 +5,6 @@
  * Node's unclosed-FileHandle warning. It is a net, not the plan: collection
  * time is unpredictable, so code should close() or `using` what it opens.
  * @module
- * @internal
  */
 import { native } from './native.js';
 

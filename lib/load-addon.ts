@@ -5,7 +5,6 @@
  * to fix it. node-gyp-build's own "No native build was found" names neither
  * the fix nor, when a binary exists but fails to load, which one it was.
  * @module
- * @internal
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -5,7 +5,6 @@
  * (os.freemem() reads that one line natively), and /proc/meminfo is read
  * only for CMA heaps, whose allocations are slow anyway.
  * @module
- * @internal
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { freemem } from 'node:os';

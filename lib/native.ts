@@ -4,7 +4,6 @@
  * surface. Every function takes fds and plain values and returns a result
  * or `-errno` (a negative number); policy lives in the classes that call it.
  * @module
- * @internal
  */
 import { loadAddon } from './load-addon.js';
 

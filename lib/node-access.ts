@@ -4,7 +4,6 @@
  * lack of permission reported as a PrivilegeError that says what is missing
  * (as VFIO's opens do), not as a bare EACCES.
  * @module
- * @internal
  */
 import { EACCES, EPERM, KernelError, PrivilegeError } from './errors.js';
 

@@ -4,7 +4,6 @@
  * check, and one promise helper that applies it, so abort, timeout and
  * cleanup behave the same for fd readiness, syncobj eventfds and thread waits.
  * @module
- * @internal
  */
 import { options, rangeError } from './args.js';
 import { AbortError, TimeoutError } from './errors.js';

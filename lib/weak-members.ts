@@ -4,7 +4,6 @@
  * -lived DmaBuf mapped every frame, or a VFIO device exporting per job,
  * must not accumulate one dead entry per child forever.
  * @module
- * @internal
  */
 
 export class WeakMembers<T extends object> {

@@ -4,7 +4,6 @@
  * strict), and the help texts. A mistake is a UsageError: one line on
  * stderr and exit status 2.
  * @module
- * @internal
  */
 import { parseArgs } from 'node:util';
 

@@ -4,7 +4,6 @@
  * terminal that has colours, and NO_COLOR (https://no-color.org) is unset
  * or empty. Anything else (a pipe, a file, a dumb terminal) gets plain text.
  * @module
- * @internal
  */
 
 export interface Palette {

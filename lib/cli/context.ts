@@ -3,7 +3,6 @@
  * Where a command writes: its output on stdout, diagnostics on stderr, and
  * the colours stdout allows.
  * @module
- * @internal
  */
 import { type Palette, paletteFor } from './colour.js';
 

@@ -3,7 +3,6 @@
  * Every node in /dev/dri, including those this process may not open
  * (DrmDevice.list() leaves those out; the CLI has to say they are there).
  * @module
- * @internal
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';

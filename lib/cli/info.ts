@@ -4,7 +4,6 @@
  * DRM_CAP_* values) and, for card nodes, its KMS objects, in the spirit of
  * drm_info, as tables or `--json`.
  * @module
- * @internal
  */
 import { DrmDevice } from '../index.js';
 import type { Context } from './context.js';

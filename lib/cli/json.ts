@@ -4,7 +4,6 @@
  * pipes into `jq`. 64-bit values (bigint) are written as decimal strings,
  * since JSON numbers lose precision past 2^53.
  * @module
- * @internal
  */
 
 export function toJson(value: unknown): string {

@@ -7,7 +7,6 @@
  * compositor; opening a card node with no master does make this process
  * master for as long as the probe holds the node (a moment).
  * @module
- * @internal
  */
 import type { DrmDevice, Kms, KmsProperty, KmsResources } from '../index.js';
 import { type Outcome, Unsupported, attempt, notTried, ok } from './outcome.js';

@@ -4,7 +4,6 @@
  * it could not read, and totals in which a buffer held by several fds or
  * processes (one inode) counts once, as Android's dmabuf_dump counts them.
  * @module
- * @internal
  */
 import { readFileSync, readdirSync } from 'node:fs';
 

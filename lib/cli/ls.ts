@@ -3,7 +3,6 @@
  * `dmabuf ls`: the dma-bufs processes hold (from /proc/<pid>/fdinfo), with
  * totals per exporter and per process, as tables or `--json`.
  * @module
- * @internal
  */
 import { UsageError } from './args.js';
 import type { Context } from './context.js';

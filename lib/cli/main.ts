@@ -4,7 +4,6 @@
  * one command. Exit status: 0 when the command ran (whatever it found
  * missing), 1 when it could not run, 2 for a usage error.
  * @module
- * @internal
  */
 import { normalizePciAddress } from '../index.js';
 import { UsageError, parse } from './args.js';

@@ -4,7 +4,6 @@
  * or not permitted (with the privilege that is missing). Every step of
  * `dmabuf probe` reports through this so the table and the JSON agree.
  * @module
- * @internal
  */
 import { readFileSync, statSync } from 'node:fs';
 

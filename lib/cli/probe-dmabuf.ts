@@ -3,7 +3,6 @@
  * Probe steps on one dma-buf: mmap, DMA_BUF_IOCTL_SYNC, EXPORT/IMPORT_SYNC_FILE,
  * the proposed DERIVE, SET_NAME.
  * @module
- * @internal
  */
 import type { DmaBuf, SyncFile } from '../index.js';
 import { type Outcome, attempt } from './outcome.js';

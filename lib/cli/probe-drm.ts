@@ -4,7 +4,6 @@
  * nodes), syncobj, timeline syncobjs, SYNCOBJ_EVENTFD, and the KMS caps.
  * Each is tried, not read off a capability bit alone.
  * @module
- * @internal
  */
 import { DrmCap, DrmDevice, type DrmNodeType } from '../index.js';
 import { type DrmNodeEntry, drmNodes } from './drm-nodes.js';

@@ -3,7 +3,6 @@
  * Probe steps that need no device: sw_sync timelines, eventfd, and passing
  * an fd to another socket (SCM_RIGHTS over a socketpair).
  * @module
- * @internal
  */
 import { EventFd, FdSocket, SwSyncTimeline } from '../index.js';
 import { type Outcome, attempt } from './outcome.js';

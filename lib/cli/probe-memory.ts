@@ -3,7 +3,6 @@
  * Probe steps that make dma-bufs: one page from every dma-heap, and a
  * udmabuf over a sealed memfd.
  * @module
- * @internal
  */
 import { type DmaBuf, DmaHeap, Memfd, Seal, Udmabuf } from '../index.js';
 import { type Outcome, attempt, notTried, ok } from './outcome.js';

@@ -6,7 +6,6 @@
  * MEMATTR and REVOKE by using them on that buffer, so an unsupported one
  * reports the kernel's own errno.
  * @module
- * @internal
  */
 import { type DmaBuf, VfioDevice, bindToVfioPci, listPciDevices } from '../index.js';
 import { type Outcome, attempt, notTried } from './outcome.js';

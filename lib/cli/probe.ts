@@ -3,7 +3,6 @@
  * `dmabuf probe`: tries every interface the library binds and reports what
  * works here, as one table or (`--json`) the documented JSON contract.
  * @module
- * @internal
  */
 import { release } from 'node:os';
 

@@ -3,7 +3,6 @@
  * "What the probe is doing now", on stderr, only when stderr is a terminal:
  * a pipe or a log file gets nothing, so `dmabuf probe --json 2>log` stays clean.
  * @module
- * @internal
  */
 
 export interface Progress {

@@ -4,7 +4,6 @@
  * colour escapes so a coloured cell lines up with a plain one. The last
  * column is not padded, so lines carry no trailing spaces.
  * @module
- * @internal
  */
 import { stripVTControlCharacters } from 'node:util';
 

@@ -2,7 +2,6 @@
 /**
  * Byte counts for people: 4096 -> "4 KiB", 1572864 -> "1.5 MiB".
  * @module
- * @internal
  */
 const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 

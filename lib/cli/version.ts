@@ -3,7 +3,6 @@
  * The package's version, from its package.json (found by walking up from
  * this file, which sits at a different depth in lib/ and in dist/).
  * @module
- * @internal
  */
 import { readFileSync } from 'node:fs';
 

@@ -2,7 +2,6 @@
 /**
  * The lifetime of a per-DRM-file handle (GEM object, syncobj).
  * @module
- * @internal
  */
 import { ClosedError } from '../errors.js';
 import type { DrmDevice } from './device.js';

@@ -19,11 +19,12 @@
  * the libuv pool. `strategy` forces one of the three, which is how the tests
  * exercise the fallbacks on a kernel that has the eventfd.
  * @module
- * @internal
  */
+// First on purpose: stripInternal drops the statement that carries the
+// module's @internal comment, so it must be an import no declaration needs.
+import { closeFd } from '../fd-native.js';
 import { KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
-import { closeFd } from '../fd-native.js';
 import { type WaitLimits, limitedWait, withStack } from '../wait-limits.js';
 import { native } from '../native.js';
 import { SyncFile, fenceFailure } from '../sync-file.js';

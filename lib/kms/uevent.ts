@@ -6,7 +6,6 @@
  * re-broadcasts (group 2) use a different, binary format that starts with
  * the magic "libudev"; they are recognised and refused here.
  * @module
- * @internal
  */
 
 /** The actions a kobject uevent can carry (kobject_actions[] in lib/kobject_uevent.c). */

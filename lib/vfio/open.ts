@@ -6,7 +6,6 @@
  * device fd is open (the device file holds a reference on each), so the
  * helper fds are closed before returning and VfioDevice owns a single fd.
  * @module
- * @internal
  */
 import { existsSync, readFileSync } from 'node:fs';
 

@@ -3,7 +3,6 @@
  * Facts about VFIO dma-bufs that both DmaBuf (which may hold one received
  * from elsewhere) and VfioDevice need, kept here so neither imports the other.
  * @module
- * @internal
  */
 
 /** fdinfo's exp_name for VFIO PCI dma-bufs: the exporting module (variant drivers share it). */

@@ -3,7 +3,6 @@
  * Checking BAR ranges before VFIO_DEVICE_FEATURE_DMA_BUF sees them, so a
  * mistake is reported as what it is instead of a bare EINVAL.
  * @module
- * @internal
  */
 import { assertSize, options, rangeError } from '../args.js';
 import { native } from '../native.js';
