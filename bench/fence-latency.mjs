@@ -3,7 +3,9 @@
 // process blocked in poll() (fence_waiter.c). Both wait for fences on the same
 // sw_sync timeline and both are woken by the same SW_SYNC_IOC_INC from this
 // process; samples alternate between them. Needs sw_sync (the VM).
+import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 import { lineChild } from './c-server.mjs';
 import { cProgram } from './c-build.mjs';
@@ -38,8 +40,7 @@ async function cSample(timeline, waiter) {
   return Number(BigInt(await woke) - t0);
 }
 
-/** { c: {p50, p99}, lib: {p50, p99}, samples } in ns, or { skip }. */
-export async function fenceLatency(samples) {
+async function measureLatency(samples) {
   const timeline = swSync.open();
   if (typeof timeline === 'string') return { skip: `no sw_sync (${timeline})` };
   const waiter = lineChild(cProgram('fence_waiter'), [], [timeline.fd]);
@@ -57,4 +58,30 @@ export async function fenceLatency(samples) {
   }
   const stats = (v) => ({ p50: percentile(v, 50), p99: percentile(v, 99) });
   return { samples, c: stats(c), lib: stats(lib) };
+}
+
+const self = fileURLToPath(import.meta.url);
+
+/**
+ * { c: {p50, p99}, lib: {p50, p99}, samples, pinned } in ns, or { skip }.
+ * Runs in a child pinned to one CPU (taskset) with its C waiter: otherwise the
+ * C waiter sleeps on the other CPU and pays a cross-CPU wake-up (under TCG,
+ * a host thread to schedule) that the JS waiter, which is the signalling
+ * thread itself, never pays.
+ */
+export function fenceLatency(samples) {
+  const node = [process.execPath, self, String(samples)];
+  for (const argv of [['taskset', '-c', '0', ...node], node]) {
+    try {
+      const result = JSON.parse(execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+      return { ...result, pinned: argv[0] === 'taskset' };
+    } catch (error) {
+      if (error.code !== 'ENOENT') return { skip: `failed: ${error.message.split('\n')[0]}` };
+    }
+  }
+  return { skip: 'unreachable' };
+}
+
+if (process.argv[1] === self && process.argv[2]) {
+  console.log(JSON.stringify(await measureLatency(Number(process.argv[2]))));
 }

@@ -30,10 +30,13 @@ export function percentile(values, p) {
  * (the slowest column is the one to size on: every column runs the same n).
  */
 async function calibrate(column, batchMs) {
+  for (let i = 0; i < 3; i++) if (typeof (await column.run(16)) === 'string') break; // warm the JIT before sizing
   let n = 1;
   for (;;) {
-    const ns = await column.run(n);
-    if (typeof ns === 'string') return { n: 1, skip: ns };
+    // The best of three, so one preemption on a loaded machine does not size every batch too small.
+    const runs = [await column.run(n), await column.run(n), await column.run(n)];
+    if (typeof runs[0] === 'string') return { n: 1, skip: runs[0] };
+    const ns = Math.min(...runs);
     if (ns * n >= batchMs * 1e6 || n >= 1 << 24) return { n: Math.max(1, Math.round((batchMs * 1e6) / Math.max(ns, 1))) };
     n *= 4;
   }

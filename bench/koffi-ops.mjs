@@ -67,6 +67,7 @@ export async function koffiOps({ fds, syncobjHandle }, src) {
     const alloc = new Uint32Array(6); // { u64 len; u32 fd; u32 fd_flags; u64 heap_flags }
     ops.alloc = () => {
       alloc[0] = 4096;
+      alloc[2] = 0; // the kernel refuses a non-zero fd on input
       alloc[3] = 2 | 0o2000000;
       ok(ioctl(fds.heap, DMA_HEAP_IOCTL_ALLOC, alloc));
       close(alloc[2]);

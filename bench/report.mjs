@@ -39,7 +39,7 @@ export function printReport(result) {
   else {
     const us = (ns) => (ns / 1e3).toFixed(0);
     console.log(
-      `\nfence signal -> settle (${latency.samples} samples each): C poll() p50/p99 ${us(latency.c.p50)}/${us(latency.c.p99)} us, ` +
+      `\nfence signal -> settle (${latency.samples} samples each${latency.pinned ? ', signaller and both waiters on CPU 0' : ''}): C poll() p50/p99 ${us(latency.c.p50)}/${us(latency.c.p99)} us, ` +
         `SyncFile.wait() ${us(latency.lib.p50)}/${us(latency.lib.p99)} us (p50 ratio ${(latency.lib.p50 / latency.c.p50).toFixed(2)})`,
     );
   }
