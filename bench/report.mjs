@@ -21,7 +21,7 @@ export function printReport(result) {
   const { machine, settings, ops, latency, waits, skips } = result;
   console.log(`dmabuf benchmarks: ${machine.where}, ${machine.cpu}, ${machine.cpus} CPUs, node ${machine.node}, kernel ${machine.kernel}`);
   console.log(`${settings.reps} repetitions of ~${settings.batchMs} ms batches per column, interleaved, rotating order; median (min)`);
-  console.log(`load average at start: ${machine.load}`);
+  console.log(`load average at start: ${machine.load}${machine.hostLoad ? ` (the VM's host: ${machine.hostLoad})` : ''}`);
   const rows = [['operation', 'n', 'C', 'lib', 'addon', 'koffi', 'lib/C', 'lib/koffi', 'lib/addon']];
   const notes = [];
   for (const [key, op] of Object.entries(ops)) {

@@ -114,6 +114,8 @@ const result = {
     node: process.version,
     kernel: release(),
     load: loadavg().map((l) => l.toFixed(2)).join(' '),
+    // The machine the VM runs on, when `npm run bench` passes it in: TCG figures move with it.
+    hostLoad: process.env.DMABUF_BENCH_HOST_LOAD,
   },
   settings: { reps, batchMs, latencySamples: Number(args.samples) },
   ops,
