@@ -1,7 +1,17 @@
 // SPDX-License-Identifier: MIT
-// The C baseline for bench/run.mjs: the same operations, straight syscalls,
-// same iteration counts. Prints one JSON object of nanoseconds per operation.
-// Built and run by bench/run.mjs in the same machine or VM as the JS side.
+// The C column of the benchmarks: a small server that bench/run.mjs starts
+// once and asks, line by line on stdin, "<op> <iterations>"; it runs that
+// loop with plain syscalls and answers "<ns per op>" (or "skip <reason>").
+// A server rather than one run per batch so that C batches interleave with
+// the JS ones in the same run, at the cost of one pipe round trip per batch
+// (outside the timed loop).
+//
+// It works on the same kernel objects as the JS side: the fds are inherited
+//   3 dma-heap (system)   4 a 64 KiB dma-buf   5 a sync_file
+//   6 a DRM device with syncobjs (virtio_gpu)   7 the 16 MiB copy target
+// each closed ("ignore") when the machine lacks it; argv[1] is the syncobj
+// handle on fd 6 (the fd shares its DRM file with the JS side, so the handle
+// is valid here) and argv[2] the copy length.
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/types.h>
@@ -15,16 +25,27 @@
 #include <time.h>
 #include <unistd.h>
 
-// Our own copies of the three layouts (see native/uapi for the checked ones).
+// Our own copies of the layouts (native/uapi holds the checked ones).
 struct heap_alloc { __u64 len; __u32 fd; __u32 fd_flags; __u64 heap_flags; };
 struct buf_sync { __u64 flags; };
 struct flags_fd { __u32 flags; __s32 fd; };
 struct file_info { char name[32]; __s32 status; __u32 flags; __u32 num_fences; __u32 pad; __u64 info; };
+struct syncobj_array { __u64 handles; __u32 count_handles; __u32 pad; };
+struct timeline_array { __u64 handles; __u64 points; __u32 count_handles; __u32 flags; };
 
 #define HEAP_ALLOC _IOWR('H', 0, struct heap_alloc)
 #define BUF_SYNC _IOW('b', 0, struct buf_sync)
 #define EXPORT_SYNC_FILE _IOWR('b', 2, struct flags_fd)
 #define SYNC_FILE_INFO _IOWR('>', 4, struct file_info)
+#define SYNCOBJ_SIGNAL _IOWR('d', 0xC5, struct syncobj_array)
+#define SYNCOBJ_QUERY _IOWR('d', 0xCB, struct timeline_array)
+
+enum { HEAP = 3, BUF = 4, SYNC = 5, DRM = 6, COPY = 7 };
+
+static __u32 syncobj;
+static size_t copy_len;
+static char *copy_src;
+static int failed;
 
 static double now_ns(void) {
   struct timespec ts;
@@ -32,70 +53,125 @@ static double now_ns(void) {
   return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+// The same retry rule as the addon's ioctl helper; a failure ends the batch.
 static int xioctl(int fd, unsigned long req, void *arg) {
   int r;
   do r = ioctl(fd, req, arg); while (r == -1 && (errno == EINTR || errno == EAGAIN));
-  if (r == -1) { perror("ioctl"); exit(1); }
+  if (r == -1) failed = errno;
   return r;
 }
 
-static int heap_alloc(int heap, __u64 len) {
-  struct heap_alloc a = {.len = len, .fd_flags = O_RDWR | O_CLOEXEC};
-  xioctl(heap, HEAP_ALLOC, &a);
-  return (int)a.fd;
+static int usable(int fd) { return fcntl(fd, F_GETFD) != -1; }
+
+static void op_eventfd(long n) {
+  static int efd = -1;
+  if (efd < 0) efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  uint64_t v = 1;
+  for (long i = 0; i < n; i++)
+    if (write(efd, &v, 8) != 8 || read(efd, &v, 8) != 8) failed = errno;
 }
 
-int main(int argc, char **argv) {
-  long n = argc > 1 ? atol(argv[1]) : 10000;
-  printf("{");
-  // eventfd write + read
-  int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  uint64_t v = 1;
-  double t0 = now_ns();
+static void op_sync(long n) {
   for (long i = 0; i < n; i++) {
-    if (write(efd, &v, 8) != 8 || read(efd, &v, 8) != 8) { perror("eventfd"); return 1; }
+    struct buf_sync s = {.flags = 3};
+    xioctl(BUF, BUF_SYNC, &s);
+    s.flags = 3 | 4;
+    xioctl(BUF, BUF_SYNC, &s);
   }
-  printf("\"eventfd write+read\":%.1f", (now_ns() - t0) / n);
-  close(efd);
+}
 
-  int heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
-  if (heap >= 0) {
-    t0 = now_ns();
-    for (long i = 0; i < n; i++) close(heap_alloc(heap, 65536));
-    printf(",\"heap allocate 64 KiB + close\":%.1f", (now_ns() - t0) / n);
-
-    int buf = heap_alloc(heap, 65536);
-    t0 = now_ns();
-    for (long i = 0; i < n; i++) {
-      struct buf_sync s = {.flags = 3};
-      xioctl(buf, BUF_SYNC, &s);
-      s.flags = 3 | 4;
-      xioctl(buf, BUF_SYNC, &s);
-    }
-    printf(",\"cpu access begin+end\":%.1f", (now_ns() - t0) / n);
-
-    t0 = now_ns();
-    for (long i = 0; i < n; i++) {
-      struct flags_fd e = {.flags = 3, .fd = -1};
-      xioctl(buf, EXPORT_SYNC_FILE, &e);
-      struct file_info fi;
-      memset(&fi, 0, sizeof fi);
-      xioctl(e.fd, SYNC_FILE_INFO, &fi);
-      close(e.fd);
-    }
-    printf(",\"export sync_file + status + close\":%.1f", (now_ns() - t0) / n);
-
-    t0 = now_ns();
-    for (long i = 0; i < n; i++) {
-      void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
-      if (p == MAP_FAILED) { perror("mmap"); return 1; }
-      ((volatile char *)p)[0] = 1;
-      munmap(p, 65536);
-    }
-    printf(",\"map 64 KiB + touch + unmap\":%.1f", (now_ns() - t0) / n);
-    close(buf);
-    close(heap);
+static void op_export(long n) {
+  for (long i = 0; i < n; i++) {
+    struct flags_fd e = {.flags = 3, .fd = -1};
+    if (xioctl(BUF, EXPORT_SYNC_FILE, &e) < 0) return;
+    struct file_info fi = {0};
+    xioctl(e.fd, SYNC_FILE_INFO, &fi);
+    close(e.fd);
   }
-  printf("}\n");
+}
+
+static void op_status(long n) {
+  for (long i = 0; i < n; i++) {
+    struct file_info fi = {0};
+    xioctl(SYNC, SYNC_FILE_INFO, &fi);
+  }
+}
+
+static void op_alloc(long n) {
+  for (long i = 0; i < n; i++) {
+    struct heap_alloc a = {.len = 4096, .fd_flags = O_RDWR | O_CLOEXEC};
+    if (xioctl(HEAP, HEAP_ALLOC, &a) < 0) return;
+    close((int)a.fd);
+  }
+}
+
+static void op_map(long n) {
+  for (long i = 0; i < n; i++) {
+    void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, BUF, 0);
+    if (p == MAP_FAILED) { failed = errno; return; }
+    ((volatile char *)p)[0] = 1;
+    munmap(p, 65536);
+  }
+}
+
+static void op_query(long n) {
+  __u64 point = 0;
+  for (long i = 0; i < n; i++) {
+    struct timeline_array q = {.handles = (uintptr_t)&syncobj, .points = (uintptr_t)&point, .count_handles = 1};
+    xioctl(DRM, SYNCOBJ_QUERY, &q);
+  }
+}
+
+static void op_signal(long n) {
+  for (long i = 0; i < n; i++) {
+    struct syncobj_array s = {.handles = (uintptr_t)&syncobj, .count_handles = 1};
+    xioctl(DRM, SYNCOBJ_SIGNAL, &s);
+  }
+}
+
+static void op_copy(long n) {
+  static char *dst;
+  if (!dst) {
+    dst = mmap(NULL, copy_len, PROT_READ | PROT_WRITE, MAP_SHARED, COPY, 0);
+    if (dst == MAP_FAILED) { dst = NULL; failed = errno; return; }
+  }
+  for (long i = 0; i < n; i++) {
+    memcpy(dst, copy_src, copy_len);
+    __asm__ volatile("" ::: "memory"); // the copy is observable: keep every one
+  }
+}
+
+struct op { const char *name; int fd; void (*run)(long); };
+static const struct op ops[] = {
+  {"eventfd", -1, op_eventfd}, {"sync", BUF, op_sync},       {"export", BUF, op_export},
+  {"status", SYNC, op_status}, {"alloc", HEAP, op_alloc},    {"map", BUF, op_map},
+  {"query", DRM, op_query},    {"signal", DRM, op_signal},   {"copy", COPY, op_copy},
+};
+
+int main(int argc, char **argv) {
+  syncobj = argc > 1 ? (__u32)strtoul(argv[1], NULL, 0) : 0;
+  copy_len = argc > 2 ? (size_t)strtoull(argv[2], NULL, 0) : 16u << 20;
+  copy_src = malloc(copy_len);
+  if (!copy_src) return 1;
+  memset(copy_src, 0x5a, copy_len);
+  char line[128], name[32];
+  long n;
+  while (fgets(line, sizeof line, stdin)) {
+    if (sscanf(line, "%31s %ld", name, &n) != 2 || n < 1) { printf("skip bad request\n"); fflush(stdout); continue; }
+    const struct op *op = NULL;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+      if (!strcmp(ops[i].name, name)) op = &ops[i];
+    if (!op) printf("skip no such operation in C\n");
+    else if (op->fd >= 0 && !usable(op->fd)) printf("skip not on this machine\n");
+    else {
+      failed = 0;
+      double t0 = now_ns();
+      op->run(n);
+      double ns = (now_ns() - t0) / n;
+      if (failed) printf("skip C failed: %s\n", strerror(failed));
+      else printf("%.2f\n", ns);
+    }
+    fflush(stdout);
+  }
   return 0;
 }

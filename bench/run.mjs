@@ -1,63 +1,127 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
-// Benchmarks: each operation through the public API against the same
-// operation in C (bench/baseline.c), run in the same process environment,
-// printed as ns/op and the ratio JS/C. Speed is reported here, never
-// asserted in tests. `npm run bench` runs this inside the VM rig, where the
-// dma-heap exists; `node bench/run.mjs` runs it wherever you are.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The benchmark suite (issue 14). Each operation runs through four columns,
+// interleaved in one run on the same kernel objects:
+//   C      bench/baseline.c, plain syscalls (a child process, same machine)
+//   lib    the public API (bench/lib-ops.mjs, the one adapter to it)
+//   addon  the library's native functions without the facade (bench/addon-ops.mjs)
+//   koffi  libc through the koffi FFI (bench/koffi-ops.mjs; optional)
+// plus fence signal -> settle latency against a C poll() waiter and 10,000
+// pending waits. Speed is reported here, never asserted in tests.
+//
+// npm run bench       in the VM (scripts/vm/run), where heaps, sw_sync and virtio_gpu exist
+// npm run bench:here  on this machine; what needs a device says why it skipped
+// Options: --json (one JSON document), --reps N (default 20), --batch-ms M
+// (default 20, 40 in the VM), --only op,op (operation keys), --no-latency, --no-waits.
+import { cpus, loadavg, release } from 'node:os';
+import { parseArgs } from 'node:util';
 
-const { DmaHeap, EventFd } = await import(new URL('../dist/esm/index.js', import.meta.url).href);
+import { addonOps } from './addon-ops.mjs';
+import { startBaseline } from './c-server.mjs';
+import { fenceLatency } from './fence-latency.mjs';
+import { jsColumn, measure } from './harness.mjs';
+import { koffiOps } from './koffi-ops.mjs';
+import { COPY_LENGTH, libOps, openLib } from './lib-ops.mjs';
+import { pendingWaits } from './pending-waits.mjs';
+import { printReport, ratios } from './report.mjs';
 
-const n = Number(process.env.DMABUF_BENCH_N ?? 10000);
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    reps: { type: 'string', default: '20' },
+    // Longer batches under TCG, where a batch of a cheap call holds few iterations.
+    'batch-ms': { type: 'string', default: process.env.DMABUF_IN_VM ? '40' : '20' },
+    only: { type: 'string' },
+    latency: { type: 'boolean', default: true },
+    'no-latency': { type: 'boolean', default: false },
+    waits: { type: 'boolean', default: true },
+    'no-waits': { type: 'boolean', default: false },
+    samples: { type: 'string', default: '200' },
+  },
+});
+const reps = Number(args.reps);
+const batchMs = Number(args['batch-ms']);
 
-function time(fn) {
-  for (let i = 0; i < Math.min(1000, n / 10); i++) fn(); // warm up the JIT
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) fn();
-  return Number(process.hrtime.bigint() - t0) / n;
+const OPS = {
+  eventfd: 'eventfd write+read',
+  sync: 'DMA_BUF_IOCTL_SYNC start+end',
+  export: 'export sync_file + status + close',
+  status: 'SYNC_IOC_FILE_INFO status alone',
+  alloc: 'heap allocate 4 KiB + close',
+  map: 'map 64 KiB + touch + unmap',
+  query: 'syncobj query (virtio_gpu)',
+  signal: 'syncobj signal (virtio_gpu)',
+  copy: '16 MiB copy into a mapping',
+};
+const NEEDS = { sync: 'dma-heap', export: 'dma-heap', status: 'dma-heap', alloc: 'dma-heap', map: 'dma-heap', query: 'virtio_gpu', signal: 'virtio_gpu' };
+
+const log = (s) => args.json || process.stderr.write(`${s}\n`);
+const only = args.only?.split(',');
+
+const opened = openLib();
+const src = new Uint8Array(COPY_LENGTH).fill(0x5a);
+const lib = libOps(opened, src);
+const addon = addonOps(opened, src);
+const koffi = await koffiOps(opened, src);
+const c = startBaseline(opened.fds, opened.syncobjHandle, COPY_LENGTH);
+
+const ops = {};
+for (const [key, name] of Object.entries(OPS)) {
+  if (only && !only.includes(key)) continue;
+  if (!lib[key]) {
+    const need = NEEDS[key];
+    ops[key] = { name, skip: `needs ${need}: ${opened.skips[need] ?? opened.skips.syncobj ?? 'missing'}` };
+    log(`${name}: skipped`);
+    continue;
+  }
+  const columns = {
+    c: { run: (n) => c.run(key, n) },
+    lib: jsColumn(lib[key]),
+    addon: jsColumn(addon.ops[key]),
+    koffi: typeof koffi === 'string' ? { run: () => koffi } : jsColumn(koffi.ops[key]),
+  };
+  // A 16 MiB copy takes milliseconds: longer batches, so each holds several.
+  const m = await measure(columns, { reps, batchMs: key === 'copy' ? batchMs * 5 : batchMs, sizeOn: 'lib' });
+  ops[key] = { name, ...m, ratios: ratios(m.columns) };
+  if (key === 'copy') {
+    const gbps = (col) => (col.median ? Number((COPY_LENGTH / col.median).toFixed(2)) : null);
+    ops[key].target = opened.copyKind;
+    ops[key].gbps = { c: gbps(m.columns.c), lib: gbps(m.columns.lib), addon: gbps(m.columns.addon), koffi: koffi.ops ? gbps(m.columns.koffi) : null };
+  }
+  log(`${name}: done (n=${m.n})`);
+}
+c.close();
+addon.close();
+if (typeof koffi !== 'string') koffi.close();
+opened.close();
+
+let latency = { skip: 'not run (--no-latency)' };
+if (args.latency && !args['no-latency']) {
+  log('fence latency...');
+  latency = fenceLatency(Number(args.samples));
+}
+let waits = {};
+if (args.waits && !args['no-waits']) {
+  log('10,000 pending waits...');
+  waits = pendingWaits();
 }
 
-const js = {};
-{
-  const efd = EventFd.create();
-  js['eventfd write+read'] = time(() => {
-    efd.write(1n);
-    efd.read();
-  });
-  efd.close();
-}
-if (existsSync('/dev/dma_heap/system')) {
-  const heap = DmaHeap.open('system');
-  js['heap allocate 64 KiB + close'] = time(() => heap.allocate(65536).close());
-  const buf = heap.allocate(65536);
-  js['cpu access begin+end'] = time(() => buf.beginCpuAccess('readwrite').end());
-  js['export sync_file + status + close'] = time(() => {
-    const sync = buf.exportSyncFile('writer');
-    sync.status();
-    sync.close();
-  });
-  js['map 64 KiB + touch + unmap'] = time(() => {
-    const m = buf.map();
-    new Uint8Array(m.buffer)[0] = 1;
-    m.unmap();
-  });
-  buf.close();
-  heap.close();
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'dmabuf-bench-'));
-const exe = join(dir, 'baseline');
-execFileSync('cc', ['-O2', '-o', exe, new URL('baseline.c', import.meta.url).pathname]);
-const c = JSON.parse(execFileSync(exe, [String(n)], { encoding: 'utf8' }));
-
-console.log(`dmabuf benchmarks, ${n} iterations each, ns per operation (node ${process.version})`);
-console.log(`${'operation'.padEnd(36)} ${'JS'.padStart(9)} ${'C'.padStart(9)}  JS/C`);
-for (const [name, ns] of Object.entries(js)) {
-  const base = c[name];
-  const ratio = base ? (ns / base).toFixed(2) : 'n/a';
-  console.log(`${name.padEnd(36)} ${ns.toFixed(0).padStart(9)} ${(base ?? NaN).toFixed(0).padStart(9)}  ${ratio}`);
-}
+const result = {
+  machine: {
+    where: process.env.DMABUF_IN_VM ? 'VM (QEMU TCG, scripts/vm/run)' : 'host',
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    node: process.version,
+    kernel: release(),
+    load: loadavg().map((l) => l.toFixed(2)).join(' '),
+    // The machine the VM runs on, when `npm run bench` passes it in: TCG figures move with it.
+    hostLoad: process.env.DMABUF_BENCH_HOST_LOAD,
+  },
+  settings: { reps, batchMs, latencySamples: Number(args.samples) },
+  ops,
+  latency,
+  waits,
+  skips: typeof koffi === 'string' ? { koffi } : {},
+};
+if (args.json) console.log(JSON.stringify(result, null, 2));
+else printReport(result);

@@ -4,7 +4,7 @@
  * @module
  */
 import { DMA_BUF_SYNC_END, DMA_BUF_SYNC_READ, DMA_BUF_SYNC_START, DMA_BUF_SYNC_WRITE } from './constants.js';
-import { check } from './errors.js';
+import { type KernelErrorDetails, check } from './errors.js';
 import { native } from './native.js';
 
 /** What the CPU is about to do with the mapping. */
@@ -13,6 +13,21 @@ export type CpuAccessMode = 'read' | 'write' | 'readwrite';
 export function syncFlags(mode: CpuAccessMode): number {
   return (mode === 'write' ? 0 : DMA_BUF_SYNC_READ) | (mode === 'read' ? 0 : DMA_BUF_SYNC_WRITE);
 }
+
+/** The buffer a CpuAccess brackets: whether it is still open, and its fd. */
+export interface CpuAccessTarget {
+  readonly closed: boolean;
+  readonly fd: number;
+}
+
+// Error details per mode and direction, built once: a begin/end pair is a hot
+// path (once per frame in a render loop) and should allocate nothing.
+function details(verb: string, mode: CpuAccessMode): KernelErrorDetails {
+  return Object.freeze({ syscall: 'ioctl', request: 'DMA_BUF_IOCTL_SYNC', context: `${verb} CPU ${mode} access` });
+}
+const modes = ['read', 'write', 'readwrite'] as const;
+const BEGIN = Object.fromEntries(modes.map((m) => [m, details('begin', m)])) as Record<CpuAccessMode, KernelErrorDetails>;
+const END = Object.fromEntries(modes.map((m) => [m, details('end', m)])) as Record<CpuAccessMode, KernelErrorDetails>;
 
 /**
  * Between DMA_BUF_IOCTL_SYNC START and END. The kernel requires END to carry
@@ -23,24 +38,18 @@ export function syncFlags(mode: CpuAccessMode): number {
 export class CpuAccess implements Disposable {
   /** What the CPU access was begun for; `end()` ends it with the same bits. */
   readonly mode: CpuAccessMode;
-  #fd: (() => number | undefined) | undefined;
+  #target: CpuAccessTarget | undefined;
 
-  /** @internal */
-  constructor(fd: () => number | undefined, mode: CpuAccessMode) {
-    const open = fd();
-    if (open === undefined) throw new Error('unreachable: caller checks the buffer is open');
-    check(native.dmaBufSync(open, syncFlags(mode) | DMA_BUF_SYNC_START), {
-      syscall: 'ioctl',
-      request: 'DMA_BUF_IOCTL_SYNC',
-      context: `begin CPU ${mode} access`,
-    });
+  /** @internal the caller checks that the buffer is open and mode is valid */
+  constructor(target: CpuAccessTarget, mode: CpuAccessMode) {
+    check(native.dmaBufSync(target.fd, syncFlags(mode) | DMA_BUF_SYNC_START), BEGIN[mode]);
     this.mode = mode;
-    this.#fd = fd;
+    this.#target = target;
   }
 
   /** True once ended. */
   get ended(): boolean {
-    return this.#fd === undefined;
+    return this.#target === undefined;
   }
 
   /**
@@ -49,14 +58,10 @@ export class CpuAccess implements Disposable {
    * @throws {KernelError} from DMA_BUF_IOCTL_SYNC
    */
   end(): void {
-    const fd = this.#fd?.();
-    this.#fd = undefined;
-    if (fd === undefined) return;
-    check(native.dmaBufSync(fd, syncFlags(this.mode) | DMA_BUF_SYNC_END), {
-      syscall: 'ioctl',
-      request: 'DMA_BUF_IOCTL_SYNC',
-      context: `end CPU ${this.mode} access`,
-    });
+    const target = this.#target;
+    this.#target = undefined;
+    if (target === undefined || target.closed) return;
+    check(native.dmaBufSync(target.fd, syncFlags(this.mode) | DMA_BUF_SYNC_END), END[this.mode]);
   }
 
   /** Same as `end()`, for `using`. */

@@ -219,7 +219,7 @@ export class DmaBuf extends FdResource {
   beginCpuAccess(mode: CpuAccessMode = 'readwrite'): CpuAccess {
     assertOneOf('mode', mode, accessModes);
     this.open();
-    return new CpuAccess(() => (this.closed ? undefined : this.fd), mode);
+    return new CpuAccess(this, mode);
   }
 
   /**

@@ -71,19 +71,23 @@ export class Syncobj extends DeviceHandle {
   /** @internal created by DrmDevice */
   constructor(device: DrmDevice, handle: number, release: () => void) {
     super(device, handle, release, 'syncobj');
+    this.#handles = Uint32Array.of(handle);
   }
+
+  /** The one-element handle array the array ioctls take, made once rather than per call. */
+  readonly #handles: Uint32Array;
 
   /**
    * Replaces the fence with an already signalled one (binary use; SYNCOBJ_SIGNAL).
    * @throws {ClosedError} / {KernelError}
    */
   signal(): void {
-    this.#call(native.syncobjSignal(this.deviceFd(), Uint32Array.of(this.handle)), 'DRM_IOCTL_SYNCOBJ_SIGNAL');
+    this.#call(native.syncobjSignal(this.deviceFd(), this.#handles), 'DRM_IOCTL_SYNCOBJ_SIGNAL');
   }
 
   /** Removes the fence, making the syncobj unsignalled (SYNCOBJ_RESET). */
   reset(): void {
-    this.#call(native.syncobjReset(this.deviceFd(), Uint32Array.of(this.handle)), 'DRM_IOCTL_SYNCOBJ_RESET');
+    this.#call(native.syncobjReset(this.deviceFd(), this.#handles), 'DRM_IOCTL_SYNCOBJ_RESET');
   }
 
   /**
@@ -204,6 +208,7 @@ export class Syncobj extends DeviceHandle {
   }
 
   #call(result: number, request: string): number {
+    if (result >= 0) return result; // the message is built only for a failure
     const requires = `the '${this.device.driver}' driver lacks this syncobj support`;
     return checkFeature(result, { missing: EOPNOTSUPP, feature: request, requires }, { syscall: 'ioctl', request, path: this.device.path });
   }
