@@ -8,19 +8,9 @@ const { DmaHeap, DrmDevice, EventFd, Mapping, Memfd, SwSyncTimeline } = api;
 
 export const COPY_LENGTH = 16 << 20;
 
-/** The 'writer' snapshot: every fence. The new form, else the old options bag (before the fence-semantics change). */
-let exportForm;
+/** The 'writer' snapshot: every fence on the buffer. */
 export function exportWriter(buf) {
-  if (exportForm === 'old') return buf.exportSyncFile({ read: true, write: true });
-  try {
-    const file = buf.exportSyncFile('writer');
-    exportForm = 'new';
-    return file;
-  } catch (error) {
-    if (exportForm !== undefined || !(error instanceof TypeError)) throw error;
-    exportForm = 'old';
-    return exportWriter(buf);
-  }
+  return buf.exportSyncFile('writer');
 }
 
 function attempt(what, open, skips) {
