@@ -3,9 +3,10 @@
  * dma-buf: a buffer shared between devices and processes, as an fd.
  * @module
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { fstatSync } from 'node:fs';
 
-import { assertInstance, assertOneOf, assertSize, assertString, flag, options, rangeError } from './args.js';
+import { assertInstance, assertOneOf, assertSize, assertString, flag, options, rangeError, valueError } from './args.js';
 import {
   type Access,
   DMA_BUF_SYNC_READ,
@@ -116,7 +117,7 @@ export class DmaBuf extends FdResource {
    * @throws {KernelError} from mmap: EINVAL beyond the buffer or unsupported by the exporter, EACCES beyond the fd's access
    */
   map(opts?: MapOptions): Mapping {
-    const o = options<MapOptions>('options', opts);
+    const o = options<MapOptions>('options', opts, ['access', 'offset', 'length']);
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);
     const offset = o.offset ?? 0;
@@ -124,6 +125,8 @@ export class DmaBuf extends FdResource {
     const fd = this.open();
     const length = o.length ?? Math.max(this.size - offset, 0);
     assertSize('options.length', length, { min: 1 });
+    // An ArrayBuffer cannot be longer than this; the mapping would be unusable.
+    if (length > bufferConstants.MAX_LENGTH) throw rangeError(`options.length must be at most ${bufferConstants.MAX_LENGTH} bytes, received ${length}`);
     let mapping: Mapping;
     try {
       mapping = new Mapping(fd, offset, length, access);
@@ -180,10 +183,10 @@ export class DmaBuf extends FdResource {
    * @throws {FeatureError} the kernel predates the ioctl (ENOTTY)
    */
   exportSyncFile(opts?: { read?: boolean; write?: boolean }): SyncFile {
-    const o = options<{ read: boolean; write: boolean }>('options', opts);
+    const o = options<{ read: boolean; write: boolean }>('options', opts, ['read', 'write']);
     const read = flag('options.read', o.read, true);
     const write = flag('options.write', o.write, true);
-    if (!read && !write) throw new TypeError('exportSyncFile needs read, write or both');
+    if (!read && !write) throw valueError('exportSyncFile needs read, write or both');
     const flags = (read ? DMA_BUF_SYNC_READ : 0) | (write ? DMA_BUF_SYNC_WRITE : 0);
     const fd = this.#ioctl(native.dmaBufExportSyncFile(this.open(), flags), 'DMA_BUF_IOCTL_EXPORT_SYNC_FILE');
     return SyncFile.adopt(fd);
@@ -200,7 +203,7 @@ export class DmaBuf extends FdResource {
    */
   importSyncFile(syncFile: SyncFile, opts?: { write?: boolean }): void {
     assertInstance('syncFile', syncFile, SyncFile);
-    const write = flag('options.write', options<{ write: boolean }>('options', opts).write, false);
+    const write = flag('options.write', options<{ write: boolean }>('options', opts, ['write']).write, false);
     const flags = write ? DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
     this.#ioctl(native.dmaBufImportSyncFile(this.open(), flags, syncFile.fd), 'DMA_BUF_IOCTL_IMPORT_SYNC_FILE');
   }
@@ -215,7 +218,7 @@ export class DmaBuf extends FdResource {
    * @throws {ClosedError} after close()
    */
   derive(opts?: DeriveOptions): DmaBuf {
-    const o = options<DeriveOptions>('options', opts);
+    const o = options<DeriveOptions>('options', opts, ['access', 'cloexec']);
     const access = o.access ?? 'read';
     assertOneOf('options.access', access, accessModes);
     const cloexec = flag('options.cloexec', o.cloexec, true);

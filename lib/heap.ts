@@ -6,10 +6,10 @@
 import { openSync, readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
-import { assertOneOf, assertSize, assertString, flag, options } from './args.js';
+import { assertOneOf, assertSize, assertString, flag, options, valueError } from './args.js';
 import { type Access, O_CLOEXEC, O_RDONLY, accessModes, openMode } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
-import { FeatureError, KernelError, check } from './errors.js';
+import { EIO, ENOENT, ENOMEM, FeatureError, KernelError, check } from './errors.js';
 import { FdResource } from './fd-resource.js';
 import { native } from './native.js';
 
@@ -55,10 +55,8 @@ export class DmaHeap extends FdResource {
    */
   static open(name: string): DmaHeap {
     assertString('name', name);
-    if (name === '' || name.includes('/') || name === '.' || name === '..') {
-      throw Object.assign(new TypeError(`name must be a heap name such as 'system', received ${JSON.stringify(name)}`), {
-        code: 'ERR_INVALID_ARG_VALUE',
-      });
+    if (name === '' || name.includes('/') || name.includes('\0') || name === '.' || name === '..') {
+      throw valueError(`name must be a heap name such as 'system', received ${JSON.stringify(name)}`);
     }
     const path = `${HEAP_DIR}/${name}`;
     let fd: number;
@@ -68,13 +66,13 @@ export class DmaHeap extends FdResource {
       const e = error as NodeJS.ErrnoException;
       const heaps = DmaHeap.list();
       if (e.code === 'ENOENT' && heaps.length === 0) {
-        throw new FeatureError(-2, 'dma-heap', 'needs CONFIG_DMABUF_HEAPS (Linux 5.6+); /dev/dma_heap is missing', {
+        throw new FeatureError(ENOENT, 'dma-heap', 'needs CONFIG_DMABUF_HEAPS (Linux 5.6+); /dev/dma_heap is missing', {
           syscall: 'open',
           path,
         });
       }
       const context = e.code === 'ENOENT' ? `no dma-heap '${name}' (available: ${heaps.join(', ')})` : undefined;
-      throw new KernelError(e.errno ?? -5, { syscall: 'open', path, ...(context ? { context } : {}) });
+      throw new KernelError(e.errno ?? EIO, { syscall: 'open', path, ...(context ? { context } : {}) });
     }
     return new DmaHeap(fd, name);
   }
@@ -93,13 +91,13 @@ export class DmaHeap extends FdResource {
     // until memory runs out, and the OOM killer then picks some process. A
     // request larger than all of RAM cannot succeed, so it never reaches it.
     if (size > totalmem()) {
-      throw new KernelError(-12 /* ENOMEM */, {
+      throw new KernelError(ENOMEM, {
         syscall: 'ioctl',
         request: 'DMA_HEAP_IOCTL_ALLOC',
         context: `${size} bytes from dma-heap '${this.name}' exceeds this machine's ${totalmem()} bytes of memory`,
       });
     }
-    const o = options<AllocateOptions>('options', opts);
+    const o = options<AllocateOptions>('options', opts, ['cloexec', 'access']);
     const cloexec = flag('options.cloexec', o.cloexec, true);
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);

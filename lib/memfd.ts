@@ -6,7 +6,7 @@
  */
 import { fstatSync, ftruncateSync } from 'node:fs';
 
-import { assertSize, assertString, flag, options } from './args.js';
+import { assertInt, assertSize, assertString, flag, invalidValue, options } from './args.js';
 import { check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
@@ -43,8 +43,9 @@ export class Memfd extends FdResource {
    */
   static create(name: string, size: number, opts?: MemfdOptions): Memfd {
     assertString('name', name);
+    if (name.includes('\0')) throw invalidValue('name', 'a name without NUL bytes', name);
     assertSize('size', size);
-    const cloexec = flag('options.cloexec', options<MemfdOptions>('options', opts).cloexec, true);
+    const cloexec = flag('options.cloexec', options<MemfdOptions>('options', opts, ['cloexec']).cloexec, true);
     const fd = check(native.memfdCreate(name, MFD_ALLOW_SEALING | (cloexec ? MFD_CLOEXEC : 0)), {
       syscall: 'memfd_create',
     });
@@ -79,9 +80,11 @@ export class Memfd extends FdResource {
 
   /**
    * Adds seals (a mask of `Seal`); seals can never be removed.
+   * @throws {TypeError} / {RangeError} seals is not an integer from 0 to 2^31-1
    * @throws {KernelError} EPERM once sealed with Seal.SEAL; EBUSY for WRITE while writable mappings exist
    */
   addSeals(seals: number): void {
+    assertInt('seals', seals, 0, 0x7fffffff);
     check(native.fileAddSeals(this.open(), seals), { syscall: 'fcntl', context: 'F_ADD_SEALS' });
   }
 }

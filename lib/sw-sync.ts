@@ -7,9 +7,9 @@
  */
 import { openSync } from 'node:fs';
 
-import { assertInt, assertString } from './args.js';
+import { assertInt, assertString, valueError } from './args.js';
 import { O_CLOEXEC, O_RDWR } from './constants.js';
-import { FeatureError, KernelError, check } from './errors.js';
+import { EIO, ENOENT, FeatureError, KernelError, check } from './errors.js';
 import { FdResource } from './fd-resource.js';
 import { native } from './native.js';
 import { SyncFile } from './sync-file.js';
@@ -38,10 +38,10 @@ export class SwSyncTimeline extends FdResource {
         return new SwSyncTimeline(openSync(path, O_RDWR | O_CLOEXEC));
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
-        if (e.code !== 'ENOENT') throw new KernelError(e.errno ?? -5, { syscall: 'open', path });
+        if (e.code !== 'ENOENT') throw new KernelError(e.errno ?? EIO, { syscall: 'open', path });
       }
     }
-    throw new FeatureError(-2, 'sw_sync', 'needs CONFIG_SW_SYNC and debugfs mounted at /sys/kernel/debug', {
+    throw new FeatureError(ENOENT, 'sw_sync', 'needs CONFIG_SW_SYNC and debugfs mounted at /sys/kernel/debug', {
       syscall: 'open',
       path: PATHS[0]!,
     });
@@ -60,6 +60,7 @@ export class SwSyncTimeline extends FdResource {
   createFence(value: number, name = `sw_sync ${value}`): SyncFile {
     assertInt('value', value, 0, 0xffffffff);
     assertString('name', name);
+    if (name.includes('\0')) throw valueError('name must not contain NUL bytes');
     const fd = check(native.swSyncCreateFence(this.open(), value, name), {
       syscall: 'ioctl',
       request: 'SW_SYNC_IOC_CREATE_FENCE',

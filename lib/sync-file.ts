@@ -3,7 +3,7 @@
  * sync_file: a fence (or a set of fences) as an fd.
  * @module
  */
-import { assertInstance, assertString, options, toU64 } from './args.js';
+import { assertArray, assertInstance, assertString, options, toU64, valueError } from './args.js';
 import { ENOTTY, FenceError, check, checkFeature } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
@@ -102,8 +102,9 @@ export class SyncFile extends FdResource {
    */
   merge(other: SyncFile, opts?: { name?: string }): SyncFile {
     assertInstance('other', other, SyncFile);
-    const { name = 'merged' } = options<{ name: string }>('options', opts);
+    const { name = 'merged' } = options<{ name: string }>('options', opts, ['name']);
     assertString('options.name', name);
+    if (name.includes('\0')) throw valueError('options.name must not contain NUL bytes');
     const fd = check(native.syncFileMerge(name, this.open(), other.open()), {
       syscall: 'ioctl',
       request: 'SYNC_IOC_MERGE',
@@ -114,11 +115,12 @@ export class SyncFile extends FdResource {
   /**
    * One SyncFile that signals when all of `files` have (SYNC_IOC_MERGE,
    * pairwise). The inputs stay open and owned by the caller.
-   * @throws {TypeError} not a non-empty array of SyncFiles
+   * @throws {TypeError} not an array of SyncFiles
+   * @throws {RangeError} an empty array
    * @throws {ClosedError} an input is closed
    */
   static mergeAll(files: readonly SyncFile[], opts?: { name?: string }): SyncFile {
-    if (!Array.isArray(files) || files.length === 0) throw new TypeError('files must be a non-empty array of SyncFiles');
+    assertArray('files', files, { min: 1 });
     files.forEach((f, i) => assertInstance(`files[${i}]`, f, SyncFile));
     if (files.length === 1) return files[0]!.merge(files[0]!, opts);
     let merged = files[0]!.merge(files[1]!, opts);

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { options, rangeError } from './args.js';
+import { options, rangeError, typeError } from './args.js';
 import { AbortError, TimeoutError } from './errors.js';
 
 export interface WaitLimits {
@@ -18,9 +18,9 @@ export interface WaitLimits {
 
 /** Checks the `{signal, timeout}` bag every wait takes. */
 export function checkWaitLimits(value: unknown): WaitLimits {
-  const { signal, timeout } = options<WaitLimits>('options', value);
+  const { signal, timeout } = options<WaitLimits>('options', value, ['signal', 'timeout']);
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw Object.assign(new TypeError('options.signal must be an AbortSignal'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw typeError('options.signal must be an AbortSignal');
   }
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0) || !Number.isFinite(timeout))) {
     throw rangeError(`options.timeout must be a finite number of ms >= 0, received ${String(timeout)}`);

@@ -6,10 +6,10 @@
 import { closeSync, openSync, readdirSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 
-import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
+import { assertArray, assertInstance, assertInt, assertOneOf, assertPath, assertString, flag, options, typeError } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { AbortError, ClosedError, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
+import { AbortError, ClosedError, EIO, ENOENT, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
@@ -106,13 +106,13 @@ export class DrmDevice extends FdResource {
    * @throws {FdTypeError} the path is not a DRM node
    */
   static open(path: string): DrmDevice {
-    assertString('path', path);
+    assertPath('path', path);
     let fd: number;
     try {
       fd = openSync(path, O_RDWR | O_CLOEXEC);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      throw new KernelError(e.errno ?? -5, { syscall: 'open', path });
+      throw new KernelError(e.errno ?? EIO, { syscall: 'open', path });
     }
     try {
       assertFdKind(fd, 'drm');
@@ -164,7 +164,7 @@ export class DrmDevice extends FdResource {
    */
   static openByDriver(driver: string, opts?: { type?: DrmNodeType }): DrmDevice {
     assertString('driver', driver);
-    const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'card';
+    const type = options<{ type: DrmNodeType }>('options', opts, ['type']).type ?? 'card';
     assertOneOf('options.type', type, ['card', 'render'] as const);
     return DrmDevice.#openMatching(type, driver);
   }
@@ -174,7 +174,7 @@ export class DrmDevice extends FdResource {
    * @throws {FeatureError} no such node; the message lists the nodes that exist
    */
   static openFirst(opts?: { type?: DrmNodeType }): DrmDevice {
-    const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'render';
+    const type = options<{ type: DrmNodeType }>('options', opts, ['type']).type ?? 'render';
     assertOneOf('options.type', type, ['card', 'render'] as const);
     return DrmDevice.#openMatching(type);
   }
@@ -189,7 +189,7 @@ export class DrmDevice extends FdResource {
         driver === undefined
           ? [`a DRM ${type} node`, `none could be opened; present: ${present}`]
           : [`DRM driver '${driver}'`, `no ${type} node of that driver; present: ${present}`];
-      throw new FeatureError(-2, feature, requires, { syscall: 'open', path: DRI_DIR });
+      throw new FeatureError(ENOENT, feature, requires, { syscall: 'open', path: DRI_DIR });
     }
     return DrmDevice.open(match.path);
   }
@@ -226,7 +226,7 @@ export class DrmDevice extends FdResource {
    * @throws {KernelError} EINVAL for sizes the driver refuses; EOPNOTSUPP without dumb buffer support
    */
   createDumb(opts: { width: number; height: number; bpp?: number }): GemBuffer {
-    const o = options<{ width: number; height: number; bpp: number }>('options', opts);
+    const o = options<{ width: number; height: number; bpp: number }>('options', opts, ['width', 'height', 'bpp']);
     assertInt('options.width', o.width, 1, 0xffff);
     assertInt('options.height', o.height, 1, 0xffff);
     const bpp = o.bpp ?? 32;
@@ -247,7 +247,7 @@ export class DrmDevice extends FdResource {
    * @throws {KernelError} from PRIME_FD_TO_HANDLE (EOPNOTSUPP: the driver has no PRIME import)
    */
   importDmaBuf(buffer: DmaBuf): GemBuffer {
-    if (!(buffer instanceof DmaBuf)) throw new TypeError('buffer must be a DmaBuf');
+    assertInstance('buffer', buffer, DmaBuf);
     const handle = check(native.drmPrimeFdToHandle(this.open(), buffer.fd), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_PRIME_FD_TO_HANDLE',
@@ -270,7 +270,7 @@ export class DrmDevice extends FdResource {
     if (syncobj) {
       const efd = native.eventfdCreate(0, 0o2000000);
       if (efd >= 0) {
-        syncobjEventfd = native.syncobjEventfd(this.open(), 0, 0n, efd, 0) === -2 /* ENOENT */;
+        syncobjEventfd = native.syncobjEventfd(this.open(), 0, 0n, efd, 0) === ENOENT;
         closeSync(efd);
       }
     }
@@ -282,7 +282,7 @@ export class DrmDevice extends FdResource {
    * @throws {FeatureError} the driver has no syncobjs (vgem, vkms: EOPNOTSUPP), naming the driver
    */
   createSyncobj(opts?: { signaled?: boolean }): Syncobj {
-    const signaled = flag('options.signaled', options<{ signaled: boolean }>('options', opts).signaled, false);
+    const signaled = flag('options.signaled', options<{ signaled: boolean }>('options', opts, ['signaled']).signaled, false);
     const handle = checkFeature(
       native.syncobjCreate(this.open(), signaled ? 1 : 0),
       { missing: EOPNOTSUPP, feature: 'DRM syncobj', requires: `the '${this.driver}' driver does not support syncobjs (DRIVER_SYNCOBJ)` },
@@ -294,10 +294,11 @@ export class DrmDevice extends FdResource {
   /**
    * Imports a syncobj exported by `Syncobj.exportFd()`, here or in another
    * process (FD_TO_HANDLE). The SyncobjFd stays owned by the caller.
+   * @throws {TypeError} file is not a SyncobjFd
    * @throws {KernelError} EINVAL for an fd that is not a syncobj
    */
   importSyncobj(file: SyncobjFd): Syncobj {
-    if (!(file instanceof SyncobjFd)) throw new TypeError('file must be a SyncobjFd');
+    assertInstance('file', file, SyncobjFd);
     const handle = check(native.syncobjFdToHandle(this.open(), file.fd, 0, 0, 0n), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE',
@@ -314,13 +315,13 @@ export class DrmDevice extends FdResource {
    * @throws {KernelError} ETIME: not satisfied within the timeout; EINVAL: a point has no fence and `forSubmit` is off
    */
   waitSyncobjs(points: readonly SyncobjPoint[], opts?: WaitSyncobjsOptions): number {
-    if (!Array.isArray(points) || points.length === 0) throw new TypeError('points must be a non-empty array');
-    const o = options<WaitSyncobjsOptions>('options', opts);
+    assertArray('points', points, { min: 1 });
+    const o = options<WaitSyncobjsOptions>('options', opts, ['all', 'forSubmit', 'available', 'timeout', 'deadlineNs']);
     const handles = new Uint32Array(points.length);
     const values = new BigUint64Array(points.length);
     points.forEach((entry, i) => {
       if (!(entry?.syncobj instanceof Syncobj) || entry.syncobj.device !== this) {
-        throw new TypeError(`points[${i}].syncobj must be a Syncobj of this device`);
+        throw typeError(`points[${i}].syncobj must be a Syncobj of this device`);
       }
       if (entry.syncobj.closed) throw new ClosedError(`syncobj ${entry.syncobj.handle}`);
       handles[i] = entry.syncobj.handle;

@@ -25,7 +25,7 @@ import { closeSync } from 'node:fs';
 
 import { SyncFile } from '../sync-file.js';
 
-import { FenceError, KernelError } from '../errors.js';
+import { ECANCELED, ETIME, FenceError, KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
 import { type WaitLimits, limitedWait, withStack } from '../wait-limits.js';
 import { native } from '../native.js';
@@ -36,8 +36,6 @@ export const WAIT_AVAILABLE = 4;
 export const WAIT_DEADLINE = 8;
 export const EXPORT_SYNC_FILE = 1;
 export const TIMELINE = 2;
-const ETIME = -62;
-const ECANCELED = -125;
 
 /** How a wait learns that its point signalled. */
 export type SyncobjWaitStrategy = 'auto' | 'eventfd' | 'sync_file' | 'thread';

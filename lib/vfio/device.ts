@@ -115,7 +115,7 @@ export class VfioDevice extends FdResource {
    * @throws {FeatureError} no VFIO in the kernel, no cdev for this device, or no type1 IOMMU
    */
   static open(address: string, opts?: VfioOpenOptions): VfioDevice {
-    const o = options<VfioOpenOptions>('options', opts);
+    const o = options<VfioOpenOptions>('options', opts, ['via']);
     const via = o.via ?? 'auto';
     assertOneOf('options.via', via, ['auto', 'group', 'cdev'] as const);
     const pci = readPciDevice(address);
@@ -215,7 +215,7 @@ export class VfioDevice extends FdResource {
    */
   exportDmaBuf(bar: number, ranges: readonly BarRange[], opts?: ExportDmaBufOptions): DmaBuf {
     assertInt('bar', bar, 0, 0xffffffff);
-    const o = options<ExportDmaBufOptions>('options', opts);
+    const o = options<ExportDmaBufOptions>('options', opts, ['access', 'cloexec']);
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);
     const cloexec = flag('options.cloexec', o.cloexec, true);
