@@ -31,7 +31,7 @@ import {
 import { type Subjects, fdCount, isTyped, openPipe, outcome, publicMembers, table } from '../helpers/bad-input.js';
 
 /** Calls a constructor TypeScript keeps private: stand-ins are built the way the library builds its objects. */
-function make<T>(cls: abstract new (...args: never[]) => T, ...args: unknown[]): T {
+function make<T>(cls: { prototype: T }, ...args: unknown[]): T {
   return new (cls as unknown as new (...a: unknown[]) => T)(...args);
 }
 
