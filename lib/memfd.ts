@@ -7,7 +7,7 @@
 import { fstatSync, ftruncateSync } from 'node:fs';
 
 import { assertInt, assertSize, assertString, flag, invalidValue, options } from './args.js';
-import { check } from './errors.js';
+import { EIO, KernelError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
 import { native } from './native.js';
@@ -54,7 +54,8 @@ export class Memfd extends FdResource {
       if (size > 0) ftruncateSync(fd, size);
     } catch (error) {
       memfd.close();
-      throw error;
+      // EFBIG / EINVAL for a size the file system refuses, as a KernelError like every other refusal.
+      throw new KernelError((error as NodeJS.ErrnoException).errno ?? EIO, { syscall: 'ftruncate', context: `memfd of ${size} bytes` });
     }
     return memfd;
   }
