@@ -59,6 +59,24 @@ const runs = [
     variant: 'stock',
     skipUnless: 'test/stock',
   },
+  // A short soak (scripts/soak.mjs): mixed good and bad operations over every
+  // subsystem; it counts as one test. A boot of its own (~15 s under TCG)
+  // keeps its fd and RSS figures free of the test runner's.
+  {
+    title: 'soak in the VM (scripts/soak.mjs, 25 s)',
+    what: 'soak',
+    command: [process.execPath, '--expose-gc', 'scripts/soak.mjs', '--seconds', '25', '--every', '5000'],
+    variant: 'patched',
+  },
+  // The device tests again with the addon built under ASan + UBSan
+  // (npm run build:asan), loaded into the ordinary node through LD_PRELOAD.
+  {
+    title: 'device tests under ASan/UBSan in the VM (build-asan)',
+    what: 'sanitized device tests',
+    project: 'devices',
+    variant: 'patched',
+    sanitized: true,
+  },
 ];
 const total = { passed: 0, failed: 0, skipped: 0 };
 let vmOk = true;
@@ -68,7 +86,18 @@ for (const run of runs) {
     continue;
   }
   console.log(`\n=== ${run.title}`);
-  const summary = await runInVm([process.execPath, vitest, 'run', '--project', run.project], run.variant);
+  let command = run.command ?? [process.execPath, vitest, 'run', '--project', run.project];
+  if (run.sanitized) {
+    const prefix = sanitizedPrefix();
+    if (!prefix) {
+      console.log(`\nvm: the ${run.what} were not run: the sanitizer build failed`);
+      total.failed += 1;
+      vmOk = false;
+      continue;
+    }
+    command = [...prefix, ...command];
+  }
+  const summary = await runInVm(command, run.variant);
   if (!summary.counts) {
     console.log(`\nvm: the ${run.what} did not report a result (${summary.reason})`);
     total.failed += 1;
@@ -85,6 +114,29 @@ for (const run of runs) {
 }
 console.log(`\nvm: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(ok && vmOk ? 0 : 1);
+
+/**
+ * The command prefix that runs node with the sanitized addon: builds
+ * build-asan/ if missing (cmake-js), then `env DMABUF_ADDON=... LD_PRELOAD=
+ * libasan:libubsan ASAN_OPTIONS=...`. The guest gets only some variables
+ * from scripts/vm/run, so these travel on the command line through env(1).
+ * Leak detection is off: node itself never frees some allocations at exit.
+ * Undefined on a failed build.
+ */
+function sanitizedPrefix() {
+  const addon = `${root}/build-asan/Release/dmabuf.node`;
+  if (!existsSync(addon) && !step('building the sanitized addon (npm run build:asan)', process.execPath, [resolveBin('cmake-js'), 'rebuild', '--CDDMABUF_SANITIZE=ON', '--out', 'build-asan'])) {
+    return undefined;
+  }
+  const lib = (name) => spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' }).stdout.trim();
+  return [
+    'env',
+    `DMABUF_ADDON=${addon}`,
+    `LD_PRELOAD=${lib('libasan.so')}:${lib('libubsan.so')}`,
+    'ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1',
+    'UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1',
+  ];
+}
 
 /** Whether `dir` (recursively) holds a `*.test.ts` file. */
 function hasTestFiles(dir) {

@@ -15,6 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
+import { type TestContext, expect, it } from 'vitest';
+
 import * as api from '../../lib/index.js';
 import {
   AbortError,
@@ -647,4 +649,26 @@ export function openPipe(): [number, () => void] {
   const fd = openSync(fifo, 'r+');
   unlinkSync(fifo);
   return [fd, () => closeSync(fd)];
+}
+
+/**
+ * One test per (member, bad input) of the table: the call throws or rejects
+ * with a typed error with a code (not accepted, not left pending), and the
+ * process has as many fds after it as before.
+ */
+export function defineCases(subjects: () => Subjects, guard: (ctx: TestContext) => void = () => undefined): void {
+  for (const [member, entry] of Object.entries(table)) {
+    if (!Array.isArray(entry)) continue;
+    for (const [label, call] of entry) {
+      it(`${member}: ${label}`, async (ctx) => {
+        guard(ctx);
+        const fds = fdCount();
+        const error = await outcome(() => call(subjects()));
+        expect(error, 'accepted the bad input').not.toBe('accepted');
+        expect(error, 'still waiting: the bad input was ignored').not.toBe('pending');
+        expect(isTyped(error), `untyped: ${String(error)}`).toBe(true);
+        expect(fdCount()).toBe(fds);
+      });
+    }
+  }
 }
