@@ -115,12 +115,12 @@ export class SyncFile extends FdResource {
   /**
    * One SyncFile that signals when all of `files` have (SYNC_IOC_MERGE,
    * pairwise). The inputs stay open and owned by the caller.
-   * @throws {TypeError} not an array of SyncFiles
-   * @throws {RangeError} an empty array
+   * @throws {TypeError} not a non-empty array of SyncFiles
    * @throws {ClosedError} an input is closed
    */
   static mergeAll(files: readonly SyncFile[], opts?: { name?: string }): SyncFile {
-    assertArray('files', files, { min: 1 });
+    assertArray('files', files);
+    if (files.length === 0) throw valueError('files must be a non-empty array of SyncFiles');
     files.forEach((f, i) => assertInstance(`files[${i}]`, f, SyncFile));
     if (files.length === 1) return files[0]!.merge(files[0]!, opts);
     let merged = files[0]!.merge(files[1]!, opts);

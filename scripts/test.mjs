@@ -4,13 +4,15 @@
 // rig kernel in QEMU (scripts/vm/run) and runs the device tests inside it
 // with REQUIRE_DEVICES=1, then boots the stock kernel (the same kernel without
 // the project's patches) and runs the `stock` project (test/stock) inside it.
-// It ends with one line summing both VM runs: `vm: N passed, N failed, N skipped`.
+// Then a short soak (scripts/soak.mjs) and the device tests again with the
+// addon built under ASan/UBSan, each in a boot of the patched kernel.
+// It ends with one line summing every VM run: `vm: N passed, N failed, N skipped`.
 //
 // Environment:
 //   DMABUF_TEST_HOST_ONLY=1  skip the VM (prints why; the vm line reports nothing run)
 //   DMABUF_VM_TIMEOUT        seconds before the guest is declared hung (scripts/vm/run)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { resolveBin } from './resolve-bin.mjs';
@@ -117,7 +119,8 @@ process.exit(ok && vmOk ? 0 : 1);
 
 /**
  * The command prefix that runs node with the sanitized addon: builds
- * build-asan/ if missing (cmake-js), then `env DMABUF_ADDON=... LD_PRELOAD=
+ * build-asan/ when it is missing or older than a native source (cmake-js,
+ * incremental), then `env DMABUF_ADDON=... LD_PRELOAD=
  * libasan:libubsan ASAN_OPTIONS=...`. The guest gets only some variables
  * from scripts/vm/run, so these travel on the command line through env(1).
  * Leak detection is off: node itself never frees some allocations at exit.
@@ -125,7 +128,8 @@ process.exit(ok && vmOk ? 0 : 1);
  */
 function sanitizedPrefix() {
   const addon = `${root}/build-asan/Release/dmabuf.node`;
-  if (!existsSync(addon) && !step('building the sanitized addon (npm run build:asan)', process.execPath, [resolveBin('cmake-js'), 'rebuild', '--CDDMABUF_SANITIZE=ON', '--out', 'build-asan'])) {
+  const args = ['build', '--CDDMABUF_SANITIZE=ON', '--out', 'build-asan', '--parallel', '2'];
+  if (!upToDate(addon) && !step('building the sanitized addon (cmake-js, build-asan/)', process.execPath, [resolveBin('cmake-js'), ...args])) {
     return undefined;
   }
   const lib = (name) => spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' }).stdout.trim();
@@ -136,6 +140,14 @@ function sanitizedPrefix() {
     'ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1',
     'UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1',
   ];
+}
+
+/** Whether `file` exists and is newer than every native source and CMakeLists.txt. */
+function upToDate(file) {
+  if (!existsSync(file)) return false;
+  const built = statSync(file).mtimeMs;
+  const sources = [`${root}/CMakeLists.txt`, ...readdirSync(`${root}/native`, { recursive: true }).map((name) => `${root}/native/${name}`)];
+  return sources.every((source) => statSync(source).mtimeMs <= built);
 }
 
 /** Whether `dir` (recursively) holds a `*.test.ts` file. */

@@ -6,7 +6,7 @@
 import { closeSync, openSync, readdirSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 
-import { assertArray, assertInstance, assertInt, assertOneOf, assertPath, assertString, flag, options, typeError } from '../args.js';
+import { assertArray, assertInstance, assertInt, assertOneOf, assertPath, assertString, flag, options, typeError, valueError } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
 import { AbortError, ClosedError, EIO, ENOENT, EOPNOTSUPP, FeatureError, KernelError, check, checkFeature } from '../errors.js';
@@ -315,7 +315,8 @@ export class DrmDevice extends FdResource {
    * @throws {KernelError} ETIME: not satisfied within the timeout; EINVAL: a point has no fence and `forSubmit` is off
    */
   waitSyncobjs(points: readonly SyncobjPoint[], opts?: WaitSyncobjsOptions): number {
-    assertArray('points', points, { min: 1 });
+    assertArray('points', points);
+    if (points.length === 0) throw valueError('points must be a non-empty array');
     const o = options<WaitSyncobjsOptions>('options', opts, ['all', 'forSubmit', 'available', 'timeout', 'deadlineNs']);
     const handles = new Uint32Array(points.length);
     const values = new BigUint64Array(points.length);
