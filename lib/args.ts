@@ -112,7 +112,7 @@ export function options<T extends object>(name: string, value: unknown, keys: re
 /** An array of at least `min` elements. */
 export function assertArray(name: string, value: unknown, { min = 0 } = {}): asserts value is readonly unknown[] {
   if (!Array.isArray(value)) throw invalid(name, 'an array', value);
-  if (value.length < min) throw rangeError(`${name} must hold at least ${min} element${min === 1 ? '' : 's'}, received ${value.length}`);
+  if (value.length < min) throw rangeError(`${name} must hold at least ${min === 1 ? 'one element' : `${min} elements`}, received ${value.length}`);
 }
 
 /**
