@@ -97,7 +97,8 @@ for (const run of runs) {
       vmOk = false;
       continue;
     }
-    command = [...prefix, ...command];
+    // ASan slows the scale tests (10,000 pending waits) several times over.
+    command = [...prefix, ...command, '--testTimeout', '180000'];
   }
   const summary = await runInVm(command, run.variant);
   if (!summary.counts) {
