@@ -302,12 +302,13 @@ async function one() {
     }
     return;
   }
-  stats.bad++;
   try {
     const value = await scope(fn);
     value?.close?.();
     fail(`bad ${name} was accepted`);
   } catch (error) {
+    // Counted once finished, so the share printed is of the bad calls that ended.
+    stats.bad++;
     if (typed(error)) stats.typed++;
     else fail(`bad ${name} threw an untyped error: ${error?.stack ?? error}`);
   }
