@@ -14,10 +14,26 @@ function received(value: unknown): string {
   return typeof value;
 }
 
+/** A TypeError with Node's code for an argument of the wrong type. */
+export function typeError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
 function invalid(name: string, wanted: string, value: unknown): TypeError {
-  const error = new TypeError(`${name} must be ${wanted}, received ${received(value)}`);
-  (error as TypeError & { code: string }).code = 'ERR_INVALID_ARG_TYPE';
-  return error;
+  return typeError(`${name} must be ${wanted}, received ${received(value)}`);
+}
+
+/**
+ * A TypeError with Node's code for an argument of the right type whose value
+ * is not acceptable (an unknown option key, a NUL in a path, a bad name).
+ */
+export function invalidValue(name: string, wanted: string, value: unknown): TypeError {
+  return valueError(`${name} must be ${wanted}, received ${received(value)}`);
+}
+
+/** A TypeError with Node's code for an unacceptable value, with the message given. */
+export function valueError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
 }
 
 /** A RangeError with Node's code for an argument out of range. */
@@ -75,11 +91,36 @@ export function assertOneOf<T extends string>(name: string, value: unknown, allo
   }
 }
 
-/** An options bag: undefined or a plain object. Returns it with defaults for absent keys. */
-export function options<T extends object>(name: string, value: unknown): Partial<T> {
+/**
+ * An options bag: undefined or a plain object whose keys are all in `keys`.
+ * An unknown key is refused (ERR_INVALID_ARG_VALUE, naming it and the
+ * accepted ones): a misspelt `timeout` must not silently mean "no timeout".
+ */
+export function options<T extends object>(name: string, value: unknown, keys: readonly (keyof T & string)[]): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(name, 'an object', value);
+  for (const key of Object.keys(value)) {
+    if (!(keys as readonly string[]).includes(key)) {
+      const accepted = keys.length > 0 ? `accepted: ${keys.join(', ')}` : 'it takes none';
+      throw Object.assign(valueError(`${name} has an unknown key '${key}' (${accepted})`), { key });
+    }
+  }
   return value as Partial<T>;
+}
+
+/** An array of at least `min` elements. */
+export function assertArray(name: string, value: unknown, { min = 0 } = {}): asserts value is readonly unknown[] {
+  if (!Array.isArray(value)) throw invalid(name, 'an array', value);
+  if (value.length < min) throw rangeError(`${name} must hold at least ${min === 1 ? 'one element' : `${min} elements`}, received ${value.length}`);
+}
+
+/**
+ * A filesystem path: a non-empty string without NUL. The kernel would stop
+ * at the NUL and act on a different, shorter path than the caller named.
+ */
+export function assertPath(name: string, value: unknown): asserts value is string {
+  assertString(name, value);
+  if (value === '' || value.includes('\0')) throw invalidValue(name, 'a non-empty path without NUL bytes', value);
 }
 
 /** An optional boolean option with a default. */

@@ -3,9 +3,10 @@
  * dma-buf: a buffer shared between devices and processes, as an fd.
  * @module
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { fstatSync } from 'node:fs';
 
-import { assertInstance, assertOneOf, assertSize, assertString, flag, options, rangeError } from './args.js';
+import { assertInstance, assertOneOf, assertSize, assertString, flag, options, rangeError, valueError } from './args.js';
 import {
   type Access,
   DMA_BUF_SYNC_READ,
@@ -163,7 +164,7 @@ export class DmaBuf extends FdResource {
    * @throws {KernelError} from mmap: EINVAL beyond the buffer or unsupported by the exporter, EACCES beyond the fd's access
    */
   map(opts?: MapOptions): Mapping {
-    const o = options<MapOptions>('options', opts);
+    const o = options<MapOptions>('options', opts, ['access', 'offset', 'length']);
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);
     const offset = o.offset ?? 0;
@@ -171,6 +172,8 @@ export class DmaBuf extends FdResource {
     const fd = this.open();
     const length = o.length ?? Math.max(this.size - offset, 0);
     assertSize('options.length', length, { min: 1 });
+    // An ArrayBuffer cannot be longer than this; the mapping would be unusable.
+    if (length > bufferConstants.MAX_LENGTH) throw rangeError(`options.length must be at most ${bufferConstants.MAX_LENGTH} bytes, received ${length}`);
     let mapping: Mapping;
     try {
       mapping = new Mapping(fd, offset, length, access);
@@ -277,7 +280,7 @@ export class DmaBuf extends FdResource {
    * @throws {ClosedError} after close()
    */
   derive(opts?: DeriveOptions): DmaBuf {
-    const o = options<DeriveOptions>('options', opts);
+    const o = options<DeriveOptions>('options', opts, ['access', 'cloexec']);
     const access = o.access ?? 'read';
     assertOneOf('options.access', access, accessModes);
     const cloexec = flag('options.cloexec', o.cloexec, true);

@@ -21,8 +21,9 @@ export interface KernelErrorDetails {
 
 // libuv names only the errnos it uses itself; DRM also answers ETIME and friends.
 // Node's table lacks a few Linux names too (EBADFD: a revoked VFIO dma-buf).
+const EBADFD_NUMBER = -77;
 const extraNames = new Map<number, string>([
-  [-77, 'EBADFD'],
+  [EBADFD_NUMBER, 'EBADFD'],
   ...Object.entries(constants.errno).map(([name, value]): [number, string] => [-value, name]),
 ]);
 const extraTexts: Record<string, string> = { ETIME: 'timer expired', EBADFD: 'file descriptor in bad state' };
@@ -190,15 +191,29 @@ export class TimeoutError extends Error {
   }
 }
 
-/** The errnos by which a kernel or driver says it lacks an interface. */
-export const ENOTTY = -25;
-export const EOPNOTSUPP = -95;
-export const EACCES = -13;
-export const EPERM = -1;
-export const EBUSY = -16;
-export const ENOENT = -2;
-export const ENODEV = -19;
-export const EINVAL = -22;
+/**
+ * Negative errnos, as the native layer returns them, by their names in
+ * `os.constants.errno` (so no number is spelt out twice). EBADFD is not in
+ * Node's table; Linux numbers it 77 on every architecture.
+ */
+const errno = (name: keyof typeof constants.errno): number => -constants.errno[name];
+export const EPERM = errno('EPERM');
+export const ENOENT = errno('ENOENT');
+export const EIO = errno('EIO');
+export const EBADF = errno('EBADF');
+export const EAGAIN = errno('EAGAIN');
+export const ENOMEM = errno('ENOMEM');
+export const EACCES = errno('EACCES');
+export const EBUSY = errno('EBUSY');
+export const ENODEV = errno('ENODEV');
+export const EINVAL = errno('EINVAL');
+export const ENOTTY = errno('ENOTTY');
+export const ETIME = errno('ETIME');
+export const EPROTO = errno('EPROTO');
+export const EBADFD = EBADFD_NUMBER;
+export const EMSGSIZE = errno('EMSGSIZE');
+export const EOPNOTSUPP = errno('EOPNOTSUPP');
+export const ECANCELED = errno('ECANCELED');
 
 /** What `checkFeature` reports when the kernel answers with the `missing` errno. */
 export interface MissingFeature {

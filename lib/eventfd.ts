@@ -4,16 +4,14 @@
  * syncobj eventfds and VFIO interrupts.
  * @module
  */
-import { assertSize, flag, options, toU64 } from './args.js';
+import { assertSize, flag, options, rangeError, toU64 } from './args.js';
 import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE } from './constants.js';
-import { KernelError, check } from './errors.js';
+import { EAGAIN, KernelError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
 import { READABLE } from './fd-watcher.js';
 import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { native } from './native.js';
-
-const EAGAIN = -11;
 
 /** Options of `EventFd.create()`. */
 export interface EventFdOptions {
@@ -39,8 +37,8 @@ export class EventFd extends FdResource {
    */
   static create(initval = 0, opts?: EventFdOptions): EventFd {
     assertSize('initval', initval);
-    if (initval > 0xffffffff) throw new RangeError('initval must fit in 32 bits (eventfd(2) takes an unsigned int)');
-    const o = options<EventFdOptions>('options', opts);
+    if (initval > 0xffffffff) throw rangeError(`initval must fit in 32 bits (eventfd(2) takes an unsigned int), received ${initval}`);
+    const o = options<EventFdOptions>('options', opts, ['semaphore', 'cloexec']);
     const flags =
       EFD_NONBLOCK |
       (flag('options.semaphore', o.semaphore, false) ? EFD_SEMAPHORE : 0) |
@@ -66,7 +64,7 @@ export class EventFd extends FdResource {
    */
   write(value: bigint | number = 1n): void {
     const v = toU64('value', value);
-    if (v === 0n || v === 0xffffffffffffffffn) throw new RangeError('value must be from 1 to 2^64-2');
+    if (v === 0n || v === 0xffffffffffffffffn) throw rangeError(`value must be from 1 to 2^64-2, received ${v}`);
     check(native.eventfdWrite(this.open(), v), { syscall: 'write', context: 'eventfd' });
   }
 

@@ -8,7 +8,7 @@
 import { readlinkSync } from 'node:fs';
 
 import { assertFd } from './args.js';
-import { FdTypeError, KernelError } from './errors.js';
+import { EBADF, FdTypeError, KernelError } from './errors.js';
 
 /** The /proc/self/fd link target, e.g. `/dmabuf:name` or `anon_inode:sync_file`. */
 export function fdTarget(fd: number): string {
@@ -19,7 +19,7 @@ export function fdTarget(fd: number): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // A missing link means the fd is not open in this process.
-    if (code === 'ENOENT') throw new KernelError(-9 /* EBADF */, { syscall: 'readlink', path, context: `fd ${fd}` });
+    if (code === 'ENOENT') throw new KernelError(EBADF, { syscall: 'readlink', path, context: `fd ${fd}` });
     throw error;
   }
 }

@@ -11,8 +11,8 @@
  */
 import { unlinkSync } from 'node:fs';
 
-import { assertFd, assertInt, assertString, options } from './args.js';
-import { KernelError, check } from './errors.js';
+import { assertArray, assertFd, assertInt, assertPath, options, rangeError, typeError } from './args.js';
+import { EAGAIN, EMSGSIZE, KernelError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { closeFd } from './fd-native.js';
 import { FdResource } from './fd-resource.js';
@@ -20,7 +20,6 @@ import { READABLE, WRITABLE } from './fd-watcher.js';
 import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { native } from './native.js';
 
-const EAGAIN = -11;
 /** The kernel's limit on fds in one message (SCM_MAX_FD). */
 export const MAX_FDS_PER_MESSAGE = 253;
 
@@ -49,7 +48,10 @@ export interface Message {
 }
 
 function fdOf(value: FdLike, name: string): number {
-  const fd = typeof value === 'number' ? value : value?.fd;
+  if (typeof value !== 'number' && (value === null || typeof value !== 'object' || !('fd' in value))) {
+    throw typeError(`${name} must be an fd number or an object with an fd, received ${value === null ? 'null' : typeof value}`);
+  }
+  const fd = typeof value === 'number' ? value : value.fd;
   assertFd(name, fd);
   return fd;
 }
@@ -78,7 +80,7 @@ export class FdSocket extends FdResource {
    * @throws {KernelError} ENOENT / ECONNREFUSED: nobody listens there; EAGAIN: its backlog is full
    */
   static connect(path: string): FdSocket {
-    assertString('path', path);
+    assertPath('path', path);
     return new FdSocket(check(native.socketConnect(path), { syscall: 'connect', path }));
   }
 
@@ -102,10 +104,11 @@ export class FdSocket extends FdResource {
    */
   async send(data: Uint8Array | string = new Uint8Array(), fds: readonly FdLike[] = [], limits: WaitLimits = {}): Promise<void> {
     const payload = typeof data === 'string' ? Buffer.from(data) : data;
-    if (!(payload instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array or a string');
-    if (!Array.isArray(fds)) throw new TypeError('fds must be an array');
-    if (fds.length > MAX_FDS_PER_MESSAGE) throw new RangeError(`at most ${MAX_FDS_PER_MESSAGE} fds fit in one message`);
+    if (!(payload instanceof Uint8Array)) throw typeError('data must be a Uint8Array or a string');
+    assertArray('fds', fds);
+    if (fds.length > MAX_FDS_PER_MESSAGE) throw rangeError(`at most ${MAX_FDS_PER_MESSAGE} fds fit in one message, received ${fds.length}`);
     const numbers = fds.map((f, i) => fdOf(f, `fds[${i}]`));
+    const checked = checkWaitLimits(limits);
     await this.watcher().wait(
       WRITABLE,
       () => {
@@ -114,7 +117,7 @@ export class FdSocket extends FdResource {
         check(sent, { syscall: 'sendmsg', context: 'sending fds' });
         return { done: true, value: undefined };
       },
-      checkWaitLimits(limits),
+      checked,
       'socket send',
     );
   }
@@ -126,7 +129,7 @@ export class FdSocket extends FdResource {
    */
   receive(opts: ReceiveOptions = {}): Promise<Message | null> {
     try {
-      const o = options<ReceiveOptions>('options', opts);
+      const o = options<ReceiveOptions>('options', opts, ['maxBytes', 'maxFds', 'signal', 'timeout']);
       const maxBytes = o.maxBytes ?? 65536;
       const maxFds = o.maxFds ?? 16;
       assertInt('options.maxBytes', maxBytes, 1, 1 << 26);
@@ -142,7 +145,7 @@ export class FdSocket extends FdResource {
             // Native code already closed the fds of a control-truncated message; these came with over-long data.
             for (const fd of message.fds) closeFd(fd);
             const what = message.fdsTruncated ? `more than ${maxFds} fds (they were closed)` : `more than ${maxBytes} bytes`;
-            throw new KernelError(-90 /* EMSGSIZE */, { syscall: 'recvmsg', context: `message carried ${what}` });
+            throw new KernelError(EMSGSIZE, { syscall: 'recvmsg', context: `message carried ${what}` });
           }
           if (message.data.length === 0 && message.fds.length === 0) return { done: true, value: null };
           return { done: true, value: { data: message.data, fds: message.fds } };
@@ -168,11 +171,12 @@ export class FdServer extends FdResource {
 
   /**
    * Listens at `path` (which must not exist yet; at most 107 bytes).
+   * @throws {TypeError} path is not a string, is empty or contains NUL (code ERR_INVALID_ARG_VALUE)
    * @throws {KernelError} EADDRINUSE: the path exists; ENAMETOOLONG
    */
   static listen(path: string, opts?: { backlog?: number }): FdServer {
-    assertString('path', path);
-    const backlog = options<{ backlog: number }>('options', opts).backlog ?? 16;
+    assertPath('path', path);
+    const backlog = options<{ backlog: number }>('options', opts, ['backlog']).backlog ?? 16;
     assertInt('options.backlog', backlog, 1, 4096);
     return new FdServer(check(native.socketListen(path, backlog), { syscall: 'bind', path }), path);
   }

@@ -5,8 +5,8 @@
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
-import { assertInt } from './args.js';
-import { KernelError } from './errors.js';
+import { assertInt, options } from './args.js';
+import { EBADF, EIO, KernelError } from './errors.js';
 
 /** What the kernel reports about a dma-buf fd. */
 export interface DmaBufFdInfo {
@@ -35,7 +35,7 @@ export function readDmaBufFdInfo(pid: number | 'self', fd: number): DmaBufFdInfo
     bytes = readFileSync(path);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new KernelError(e.code === 'ENOENT' ? -9 : (e.errno ?? -5), { syscall: 'open', path });
+    throw new KernelError(e.code === 'ENOENT' ? EBADF : (e.errno ?? EIO), { syscall: 'open', path });
   }
   // Lines are split as bytes (0x0a never occurs inside a UTF-8 sequence),
   // then each is decoded as UTF-8: the name is what DMA_BUF_SET_NAME stored.
@@ -77,10 +77,11 @@ export interface DmaBufHolding extends DmaBufFdInfo {
  * `pid: 'all'`, by every process whose /proc/<pid>/fd this process may read
  * (all of them as root). fds that close while being read are skipped.
  * Buffers are told apart by `inode`: fds of one buffer share it.
+ * @throws {TypeError} / {RangeError} malformed options or pid
  * @throws {KernelError} for a single pid: ENOENT (no such process) or EACCES
  */
-export function listDmaBufs(opts: { pid?: number | 'self' | 'all' } = {}): DmaBufHolding[] {
-  const pid = opts.pid ?? 'self';
+export function listDmaBufs(opts?: { pid?: number | 'self' | 'all' }): DmaBufHolding[] {
+  const pid = options<{ pid: number | 'self' | 'all' }>('options', opts, ['pid']).pid ?? 'self';
   if (pid === 'all') {
     const found: DmaBufHolding[] = [];
     for (const entry of readdirSync('/proc')) {
@@ -104,7 +105,7 @@ function holdings(pid: number): DmaBufHolding[] {
     entries = readdirSync(dir);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new KernelError(e.errno ?? -5, { syscall: 'scandir', path: dir });
+    throw new KernelError(e.errno ?? EIO, { syscall: 'scandir', path: dir });
   }
   const found: DmaBufHolding[] = [];
   for (const entry of entries) {

@@ -5,12 +5,12 @@
  */
 import { readdirSync } from 'node:fs';
 
-import { assertOneOf, assertSize, assertString, flag, options } from './args.js';
+import { assertOneOf, assertSize, assertString, flag, options, valueError } from './args.js';
 import { type Access, O_CLOEXEC, O_RDONLY, accessModes, openMode } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
-import { FeatureError, KernelError, check } from './errors.js';
-import { assertPathText, openError } from './node-access.js';
+import { EIO, ENOENT, ENOMEM, FeatureError, KernelError, check } from './errors.js';
 import { openFd } from './fd-native.js';
+import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';
 import { availableMemory, cmaFree, isCmaHeap } from './memory-facts.js';
 import { native } from './native.js';
@@ -64,11 +64,8 @@ export class DmaHeap extends FdResource {
    */
   static open(name: string): DmaHeap {
     assertString('name', name);
-    assertPathText('name', name);
-    if (name === '' || name.includes('/') || name === '.' || name === '..') {
-      throw Object.assign(new TypeError(`name must be a heap name such as 'system', received ${JSON.stringify(name)}`), {
-        code: 'ERR_INVALID_ARG_VALUE',
-      });
+    if (name === '' || name.includes('/') || name.includes('\0') || name === '.' || name === '..') {
+      throw valueError(`name must be a heap name such as 'system', received ${JSON.stringify(name)}`);
     }
     const path = `${HEAP_DIR}/${name}`;
     let fd: number;
@@ -78,13 +75,13 @@ export class DmaHeap extends FdResource {
       const e = error as NodeJS.ErrnoException;
       const heaps = DmaHeap.list();
       if (e.code === 'ENOENT' && heaps.length === 0) {
-        throw new FeatureError(-2, 'dma-heap', 'needs CONFIG_DMABUF_HEAPS (Linux 5.6+); /dev/dma_heap is missing', {
+        throw new FeatureError(ENOENT, 'dma-heap', 'needs CONFIG_DMABUF_HEAPS (Linux 5.6+); /dev/dma_heap is missing', {
           syscall: 'open',
           path,
         });
       }
       const context = e.code === 'ENOENT' ? `no dma-heap '${name}' (available: ${heaps.join(', ')})` : undefined;
-      throw openError(e.errno ?? -5, path, `dma-heap '${name}'`, HEAP_ACCESS, context);
+      throw openError(e.errno ?? EIO, path, `dma-heap '${name}'`, HEAP_ACCESS, context);
     }
     return new DmaHeap(fd, name);
   }
@@ -112,7 +109,7 @@ export class DmaHeap extends FdResource {
   allocate(size: number, opts?: AllocateOptions): DmaBuf {
     assertSize('size', size);
     this.#refuseBeyondAvailable(size);
-    const o = options<AllocateOptions>('options', opts);
+    const o = options<AllocateOptions>('options', opts, ['cloexec', 'access']);
     const cloexec = flag('options.cloexec', o.cloexec, true);
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);

@@ -3,7 +3,7 @@
  * A CPU mapping of a buffer.
  * @module
  */
-import { assertSize } from './args.js';
+import { assertInstance, assertSize, rangeError } from './args.js';
 import { ClosedError, check } from './errors.js';
 import { native } from './native.js';
 import type { Access } from './constants.js';
@@ -79,20 +79,24 @@ export class Mapping implements Disposable {
   read(offset = 0, length?: number): Buffer {
     const buffer = this.#live();
     assertSize('offset', offset);
+    if (offset > this.length) throw rangeError(`offset ${offset} is beyond the mapping's ${this.length} bytes`);
     const count = length ?? this.length - offset;
     assertSize('length', count);
-    if (offset + count > this.length) throw new RangeError(`${offset}+${count} is beyond the mapping's ${this.length} bytes`);
+    if (offset + count > this.length) throw rangeError(`${offset}+${count} is beyond the mapping's ${this.length} bytes`);
     return Buffer.from(new Uint8Array(buffer, offset, count));
   }
 
   /**
    * Copies from the mapping into `target`, starting at `offset`; returns the bytes copied.
+   * @throws {TypeError} target is not a Uint8Array
+   * @throws {RangeError} offset beyond the mapping
    * @throws {ClosedError} after unmap()
    */
   copyTo(target: Uint8Array, offset = 0): number {
     const buffer = this.#live();
     assertSize('offset', offset);
-    if (!(target instanceof Uint8Array)) throw new TypeError('target must be a Uint8Array');
+    if (offset > this.length) throw rangeError(`offset ${offset} is beyond the mapping's ${this.length} bytes`);
+    assertInstance('target', target, Uint8Array);
     const count = Math.max(0, Math.min(target.length, this.length - offset));
     target.set(new Uint8Array(buffer, offset, count));
     return count;

@@ -6,8 +6,8 @@
  */
 import { fstatSync, ftruncateSync } from 'node:fs';
 
-import { assertSize, assertString, flag, options } from './args.js';
-import { check } from './errors.js';
+import { assertInt, assertSize, assertString, flag, invalidValue, options } from './args.js';
+import { EIO, KernelError, check } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
 import { native } from './native.js';
@@ -49,8 +49,9 @@ export class Memfd extends FdResource {
    */
   static create(name: string, size: number, opts?: MemfdOptions): Memfd {
     assertString('name', name);
+    if (name.includes('\0')) throw invalidValue('name', 'a name without NUL bytes', name);
     assertSize('size', size);
-    const cloexec = flag('options.cloexec', options<MemfdOptions>('options', opts).cloexec, true);
+    const cloexec = flag('options.cloexec', options<MemfdOptions>('options', opts, ['cloexec']).cloexec, true);
     const fd = check(native.memfdCreate(name, MFD_ALLOW_SEALING | (cloexec ? MFD_CLOEXEC : 0)), {
       syscall: 'memfd_create',
     });
@@ -59,7 +60,8 @@ export class Memfd extends FdResource {
       if (size > 0) ftruncateSync(fd, size);
     } catch (error) {
       memfd.close();
-      throw error;
+      // EFBIG / EINVAL for a size the file system refuses, as a KernelError like every other refusal.
+      throw new KernelError((error as NodeJS.ErrnoException).errno ?? EIO, { syscall: 'ftruncate', context: `memfd of ${size} bytes` });
     }
     return memfd;
   }
@@ -85,9 +87,11 @@ export class Memfd extends FdResource {
 
   /**
    * Adds seals (a mask of `Seal`); seals can never be removed.
+   * @throws {TypeError} / {RangeError} seals is not an integer from 0 to 2^31-1
    * @throws {KernelError} EPERM once sealed with Seal.SEAL; EBUSY for WRITE while writable mappings exist
    */
   addSeals(seals: number): void {
+    assertInt('seals', seals, 0, 0x7fffffff);
     check(native.fileAddSeals(this.open(), seals), { syscall: 'fcntl', context: 'F_ADD_SEALS' });
   }
 }

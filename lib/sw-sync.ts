@@ -6,9 +6,9 @@
  * @module
  */
 
-import { assertInt, assertString } from './args.js';
+import { assertInt, assertString, valueError } from './args.js';
 import { O_CLOEXEC, O_RDWR } from './constants.js';
-import { FeatureError, KernelError, check } from './errors.js';
+import { EIO, ENOENT, FeatureError, KernelError, check } from './errors.js';
 import { openFd } from './fd-native.js';
 import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';
@@ -41,14 +41,14 @@ export class SwSyncTimeline extends FdResource {
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         if (e.code !== 'ENOENT') {
-          throw openError(e.errno ?? -5, path, 'a sw_sync timeline', {
+          throw openError(e.errno ?? EIO, path, 'a sw_sync timeline', {
             privilege: 'root',
             how: 'root: debugfs (and its sw_sync file) is readable by root only',
           });
         }
       }
     }
-    throw new FeatureError(-2, 'sw_sync', 'needs CONFIG_SW_SYNC and debugfs mounted at /sys/kernel/debug', {
+    throw new FeatureError(ENOENT, 'sw_sync', 'needs CONFIG_SW_SYNC and debugfs mounted at /sys/kernel/debug', {
       syscall: 'open',
       path: PATHS[0]!,
     });
@@ -67,6 +67,7 @@ export class SwSyncTimeline extends FdResource {
   createFence(value: number, name = `sw_sync ${value}`): SyncFile {
     assertInt('value', value, 0, 0xffffffff);
     assertString('name', name);
+    if (name.includes('\0')) throw valueError('name must not contain NUL bytes');
     const fd = check(native.swSyncCreateFence(this.open(), value, name), {
       syscall: 'ioctl',
       request: 'SW_SYNC_IOC_CREATE_FENCE',

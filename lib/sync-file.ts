@@ -3,7 +3,7 @@
  * sync_file: a fence (or a set of fences) as an fd.
  * @module
  */
-import { assertInstance, assertString, options, toU64 } from './args.js';
+import { assertArray, assertInstance, assertString, options, toU64, valueError } from './args.js';
 import { ENOTTY, FenceError, check, checkFeature } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
@@ -151,8 +151,9 @@ export class SyncFile extends FdResource {
    */
   merge(other: SyncFile, opts?: { name?: string }): SyncFile {
     assertInstance('other', other, SyncFile);
-    const { name = 'merged' } = options<{ name: string }>('options', opts);
+    const { name = 'merged' } = options<{ name: string }>('options', opts, ['name']);
     assertString('options.name', name);
+    if (name.includes('\0')) throw valueError('options.name must not contain NUL bytes');
     const fd = check(native.syncFileMerge(name, this.open(), other.open()), {
       syscall: 'ioctl',
       request: 'SYNC_IOC_MERGE',
@@ -167,7 +168,8 @@ export class SyncFile extends FdResource {
    * @throws {ClosedError} an input is closed
    */
   static mergeAll(files: readonly SyncFile[], opts?: { name?: string }): SyncFile {
-    if (!Array.isArray(files) || files.length === 0) throw new TypeError('files must be a non-empty array of SyncFiles');
+    assertArray('files', files);
+    if (files.length === 0) throw valueError('files must be a non-empty array of SyncFiles');
     files.forEach((f, i) => assertInstance(`files[${i}]`, f, SyncFile));
     if (files.length === 1) return files[0]!.merge(files[0]!, opts);
     let merged = files[0]!.merge(files[1]!, opts);

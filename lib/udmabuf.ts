@@ -5,12 +5,12 @@
  * @module
  */
 
-import { assertInstance, assertSize, flag, options, rangeError } from './args.js';
+import { assertArray, assertInstance, assertSize, flag, options, rangeError } from './args.js';
 import { O_CLOEXEC, O_RDWR } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
-import { FeatureError, KernelError, check } from './errors.js';
-import { openError } from './node-access.js';
+import { EINVAL, EIO, ENOENT, FeatureError, KernelError, check } from './errors.js';
 import { openFd } from './fd-native.js';
+import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';
 import { Memfd, Seal } from './memfd.js';
 import { native } from './native.js';
@@ -51,9 +51,9 @@ export class Udmabuf extends FdResource {
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       if (e.code === 'ENOENT') {
-        throw new FeatureError(-2, 'udmabuf', 'needs CONFIG_UDMABUF (Linux 4.20+)', { syscall: 'open', path: DEVICE });
+        throw new FeatureError(ENOENT, 'udmabuf', 'needs CONFIG_UDMABUF (Linux 4.20+)', { syscall: 'open', path: DEVICE });
       }
-      throw openError(e.errno ?? -5, DEVICE, 'udmabuf', {
+      throw openError(e.errno ?? EIO, DEVICE, 'udmabuf', {
         privilege: 'node-access',
         how: `read-write access to ${DEVICE}: run as root, or grant the node to your user or group (a udev rule; many distributions give it to the kvm group)`,
       });
@@ -69,7 +69,7 @@ export class Udmabuf extends FdResource {
    * @throws {KernelError} EINVAL for a missing F_SEAL_SHRINK or a write seal; E2BIG/EINVAL over size_limit_mb
    */
   create(memfd: Memfd, opts?: { offset?: number; size?: number; cloexec?: boolean }): DmaBuf {
-    const o = options<{ offset: number; size: number; cloexec: boolean }>('options', opts);
+    const o = options<{ offset: number; size: number; cloexec: boolean }>('options', opts, ['offset', 'size', 'cloexec']);
     const cloexec = flag('options.cloexec', o.cloexec, true);
     const [offset, size] = checkRange({ memfd, offset: o.offset, size: o.size }, 'options');
     const fd = check(
@@ -85,9 +85,8 @@ export class Udmabuf extends FdResource {
    * @throws {KernelError} EINVAL over list_limit or for an unsealed memfd
    */
   createList(ranges: readonly UdmabufRange[], opts?: { cloexec?: boolean }): DmaBuf {
-    if (!Array.isArray(ranges)) throw Object.assign(new TypeError('ranges must be an array'), { code: 'ERR_INVALID_ARG_TYPE' });
-    if (ranges.length === 0) throw rangeError('ranges must hold at least one range');
-    const cloexec = flag('options.cloexec', options<{ cloexec: boolean }>('options', opts).cloexec, true);
+    assertArray('ranges', ranges, { min: 1 });
+    const cloexec = flag('options.cloexec', options<{ cloexec: boolean }>('options', opts, ['cloexec']).cloexec, true);
     const triples = new Float64Array(ranges.length * 3);
     ranges.forEach((range, i) => {
       const [offset, size] = checkRange(range, `ranges[${i}]`);
@@ -110,7 +109,7 @@ export class Udmabuf extends FdResource {
    */
   static allocate(size: number, opts?: { cloexec?: boolean; name?: string }): DmaBuf {
     assertSize('size', size, { min: 1 });
-    const o = options<{ cloexec: boolean; name: string }>('options', opts);
+    const o = options<{ cloexec: boolean; name: string }>('options', opts, ['cloexec', 'name']);
     const pages = Math.ceil(size / native.pageSize) * native.pageSize;
     using device = Udmabuf.open();
     using memfd = Memfd.create(o.name ?? 'dmabuf-udmabuf', pages);
@@ -121,7 +120,7 @@ export class Udmabuf extends FdResource {
 
 /** Checks one range against page alignment, the memfd's size and its seals. Returns [offset, size]. */
 function checkRange(range: UdmabufRange, name: string): [number, number] {
-  options<UdmabufRange>(name, range);
+  options<UdmabufRange>(name, range, ['memfd', 'offset', 'size']);
   assertInstance(`${name}.memfd`, range.memfd, Memfd);
   const page = native.pageSize;
   const total = range.memfd.size;
@@ -136,14 +135,14 @@ function checkRange(range: UdmabufRange, name: string): [number, number] {
   if (offset + size > total) throw rangeError(`${name}: offset ${offset} + size ${size} is beyond the memfd's ${total} bytes`);
   const seals = range.memfd.seals;
   if ((seals & Seal.SHRINK) === 0) {
-    throw new KernelError(-22, {
+    throw new KernelError(EINVAL, {
       syscall: 'ioctl',
       request: 'UDMABUF_CREATE',
       context: `${name}.memfd is not sealed against shrinking; call memfd.addSeals(Seal.SHRINK)`,
     });
   }
   if ((seals & (Seal.WRITE | Seal.FUTURE_WRITE)) !== 0) {
-    throw new KernelError(-22, {
+    throw new KernelError(EINVAL, {
       syscall: 'ioctl',
       request: 'UDMABUF_CREATE',
       context: `${name}.memfd is sealed against writing, which udmabuf refuses`,

@@ -5,7 +5,7 @@
  * cleanup behave the same for fd readiness, syncobj eventfds and thread waits.
  * @module
  */
-import { options, rangeError } from './args.js';
+import { options, rangeError, typeError } from './args.js';
 import { AbortError, TimeoutError } from './errors.js';
 
 /** How long a wait may last: every wait takes these. */
@@ -22,9 +22,9 @@ export interface WaitLimits {
 
 /** Checks the `{signal, timeout}` bag every wait takes. */
 export function checkWaitLimits(value: unknown): WaitLimits {
-  const { signal, timeout } = options<WaitLimits>('options', value);
+  const { signal, timeout } = options<WaitLimits>('options', value, ['signal', 'timeout']);
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw Object.assign(new TypeError('options.signal must be an AbortSignal'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw typeError('options.signal must be an AbortSignal');
   }
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0) || !Number.isFinite(timeout))) {
     throw rangeError(`options.timeout must be a finite number of ms >= 0, received ${String(timeout)}`);

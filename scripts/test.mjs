@@ -7,13 +7,15 @@
 // then boots the patched kernel on the machine with an IOMMU (q35 + virtual
 // Intel IOMMU, DMABUF_VM_MACHINE=iommu) and runs the `iommu` project
 // (test/iommu: VFIO through type1 and cdev + iommufd) inside it.
+// Then a short soak (scripts/soak.mjs) and the device tests again with the
+// addon built under ASan/UBSan, each in a boot of the patched kernel.
 // It ends with one line summing every VM run: `vm: N passed, N failed, N skipped`.
 //
 // Environment:
 //   DMABUF_TEST_HOST_ONLY=1  skip the VM (prints why; the vm line reports nothing run)
 //   DMABUF_VM_TIMEOUT        seconds before the guest is declared hung (scripts/vm/run)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { resolveBin } from './resolve-bin.mjs';
@@ -70,6 +72,24 @@ const runs = [
     variant: 'patched',
     machine: 'iommu',
   },
+  // A short soak (scripts/soak.mjs): mixed good and bad operations over every
+  // subsystem; it counts as one test. A boot of its own (~15 s under TCG)
+  // keeps its fd and RSS figures free of the test runner's.
+  {
+    title: 'soak in the VM (scripts/soak.mjs, 25 s)',
+    what: 'soak',
+    command: [process.execPath, '--expose-gc', 'scripts/soak.mjs', '--seconds', '25', '--every', '5000'],
+    variant: 'patched',
+  },
+  // The device tests again with the addon built under ASan + UBSan
+  // (npm run build:asan), loaded into the ordinary node through LD_PRELOAD.
+  {
+    title: 'device tests under ASan/UBSan in the VM (build-asan)',
+    what: 'sanitized device tests',
+    project: 'devices',
+    variant: 'patched',
+    sanitized: true,
+  },
 ];
 const total = { passed: 0, failed: 0, skipped: 0 };
 let vmOk = true;
@@ -79,7 +99,19 @@ for (const run of runs) {
     continue;
   }
   console.log(`\n=== ${run.title}`);
-  const summary = await runInVm([process.execPath, vitest, 'run', '--project', run.project], run.variant, run.machine);
+  let command = run.command ?? [process.execPath, vitest, 'run', '--project', run.project];
+  if (run.sanitized) {
+    const prefix = sanitizedPrefix();
+    if (!prefix) {
+      console.log(`\nvm: the ${run.what} were not run: the sanitizer build failed`);
+      total.failed += 1;
+      vmOk = false;
+      continue;
+    }
+    // ASan slows the scale tests (10,000 pending waits) several times over.
+    command = [...prefix, ...command, '--testTimeout', '180000'];
+  }
+  const summary = await runInVm(command, run.variant, run.machine);
   if (!summary.counts) {
     console.log(`\nvm: the ${run.what} did not report a result (${summary.reason})`);
     total.failed += 1;
@@ -96,6 +128,40 @@ for (const run of runs) {
 }
 console.log(`\nvm: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(ok && vmOk ? 0 : 1);
+
+/**
+ * The command prefix that runs node with the sanitized addon: builds
+ * build-asan/ when it is missing or older than a native source (cmake-js,
+ * incremental), then `env DMABUF_ADDON=... LD_PRELOAD=
+ * libasan:libubsan ASAN_OPTIONS=...`. The guest gets only some variables
+ * from scripts/vm/run, so these travel on the command line through env(1).
+ * Leak detection is off: node itself never frees some allocations at exit.
+ * Undefined on a failed build.
+ */
+function sanitizedPrefix() {
+  const addon = `${root}/build-asan/Release/dmabuf.node`;
+  const args = ['build', '--CDDMABUF_SANITIZE=ON', '--out', 'build-asan', '--parallel', '2'];
+  if (!upToDate(addon) && !step('building the sanitized addon (cmake-js, build-asan/)', process.execPath, [resolveBin('cmake-js'), ...args])) {
+    return undefined;
+  }
+  const lib = (name) => spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' }).stdout.trim();
+  return [
+    'env',
+    `DMABUF_ADDON=${addon}`,
+    `LD_PRELOAD=${lib('libasan.so')}:${lib('libubsan.so')}`,
+    // handle_sigbus=0: a test expects a child to die of SIGBUS (a revoked VFIO mapping), not of ASan's report.
+    'ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1:handle_sigbus=0',
+    'UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1',
+  ];
+}
+
+/** Whether `file` exists and is newer than every native source and CMakeLists.txt. */
+function upToDate(file) {
+  if (!existsSync(file)) return false;
+  const built = statSync(file).mtimeMs;
+  const sources = [`${root}/CMakeLists.txt`, ...readdirSync(`${root}/native`, { recursive: true }).map((name) => `${root}/native/${name}`)];
+  return sources.every((source) => statSync(source).mtimeMs <= built);
+}
 
 /** Whether `dir` (recursively) holds a `*.test.ts` file. */
 function hasTestFiles(dir) {

@@ -6,10 +6,10 @@
 import { readdirSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 
-import { assertInt, assertOneOf, assertString, flag, options } from '../args.js';
+import { assertArray, assertInstance, assertInt, assertOneOf, assertPath, assertString, flag, options, typeError, valueError } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { AbortError, EOPNOTSUPP, FeatureError, PrivilegeError, check, checkFeature } from '../errors.js';
+import { AbortError, ClosedError, EIO, ENOENT, EOPNOTSUPP, FeatureError, KernelError, PrivilegeError, check, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { closeFd, openFd } from '../fd-native.js';
 import { FdResource } from '../fd-resource.js';
@@ -139,8 +139,7 @@ export class DrmDevice extends FdResource {
    * @throws {FdTypeError} the path is not a DRM node
    */
   static open(path: string): DrmDevice {
-    assertString('path', path);
-    assertPathText('path', path);
+    assertPath('path', path);
     let fd: number;
     try {
       fd = openFd(path, O_RDWR | O_CLOEXEC);
@@ -206,7 +205,7 @@ export class DrmDevice extends FdResource {
    */
   static openByDriver(driver: string, opts?: { type?: DrmNodeType }): DrmDevice {
     assertString('driver', driver);
-    const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'card';
+    const type = options<{ type: DrmNodeType }>('options', opts, ['type']).type ?? 'card';
     assertOneOf('options.type', type, ['card', 'render'] as const);
     return DrmDevice.#openMatching(type, driver);
   }
@@ -217,7 +216,7 @@ export class DrmDevice extends FdResource {
    * @throws {PrivilegeError} no node of that type could be opened and some refused access (EACCES/EPERM)
    */
   static openFirst(opts?: { type?: DrmNodeType }): DrmDevice {
-    const type = options<{ type: DrmNodeType }>('options', opts).type ?? 'render';
+    const type = options<{ type: DrmNodeType }>('options', opts, ['type']).type ?? 'render';
     assertOneOf('options.type', type, ['card', 'render'] as const);
     return DrmDevice.#openMatching(type);
   }
@@ -239,7 +238,7 @@ export class DrmDevice extends FdResource {
         });
       }
       const requires = driver === undefined ? `none could be opened; present: ${present}` : `no ${type} node of that driver; present: ${present}`;
-      throw new FeatureError(-2, wanted, requires, { syscall: 'open', path: DRI_DIR });
+      throw new FeatureError(ENOENT, wanted, requires, { syscall: 'open', path: DRI_DIR });
     }
     return DrmDevice.open(match.path);
   }
@@ -276,7 +275,7 @@ export class DrmDevice extends FdResource {
    * @throws {KernelError} EINVAL for sizes the driver refuses; EOPNOTSUPP without dumb buffer support
    */
   createDumb(opts: { width: number; height: number; bpp?: number }): GemBuffer {
-    const o = options<{ width: number; height: number; bpp: number }>('options', opts);
+    const o = options<{ width: number; height: number; bpp: number }>('options', opts, ['width', 'height', 'bpp']);
     assertInt('options.width', o.width, 1, 0xffff);
     assertInt('options.height', o.height, 1, 0xffff);
     const bpp = o.bpp ?? 32;
@@ -297,7 +296,7 @@ export class DrmDevice extends FdResource {
    * @throws {KernelError} from PRIME_FD_TO_HANDLE (EOPNOTSUPP: the driver has no PRIME import)
    */
   importDmaBuf(buffer: DmaBuf): GemBuffer {
-    if (!(buffer instanceof DmaBuf)) throw new TypeError('buffer must be a DmaBuf');
+    assertInstance('buffer', buffer, DmaBuf);
     const handle = check(native.drmPrimeFdToHandle(this.open(), buffer.fd), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_PRIME_FD_TO_HANDLE',
@@ -320,7 +319,7 @@ export class DrmDevice extends FdResource {
     if (syncobj) {
       const efd = native.eventfdCreate(0, 0o2000000);
       if (efd >= 0) {
-        syncobjEventfd = native.syncobjEventfd(this.open(), 0, 0n, efd, 0) === -2 /* ENOENT */;
+        syncobjEventfd = native.syncobjEventfd(this.open(), 0, 0n, efd, 0) === ENOENT;
         closeFd(efd);
       }
     }
@@ -332,7 +331,7 @@ export class DrmDevice extends FdResource {
    * @throws {FeatureError} the driver has no syncobjs (vgem, vkms: EOPNOTSUPP), naming the driver
    */
   createSyncobj(opts?: { signaled?: boolean }): Syncobj {
-    const signaled = flag('options.signaled', options<{ signaled: boolean }>('options', opts).signaled, false);
+    const signaled = flag('options.signaled', options<{ signaled: boolean }>('options', opts, ['signaled']).signaled, false);
     const handle = checkFeature(
       native.syncobjCreate(this.open(), signaled ? 1 : 0),
       { missing: EOPNOTSUPP, feature: 'DRM syncobj', requires: `the '${this.driver}' driver does not support syncobjs (DRIVER_SYNCOBJ)` },
@@ -344,10 +343,11 @@ export class DrmDevice extends FdResource {
   /**
    * Imports a syncobj exported by `Syncobj.exportFd()`, here or in another
    * process (FD_TO_HANDLE). The SyncobjFd stays owned by the caller.
+   * @throws {TypeError} file is not a SyncobjFd
    * @throws {KernelError} EINVAL for an fd that is not a syncobj
    */
   importSyncobj(file: SyncobjFd): Syncobj {
-    if (!(file instanceof SyncobjFd)) throw new TypeError('file must be a SyncobjFd');
+    assertInstance('file', file, SyncobjFd);
     const handle = check(native.syncobjFdToHandle(this.open(), file.fd, 0, 0, 0n), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE',

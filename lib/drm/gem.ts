@@ -52,7 +52,7 @@ export class GemBuffer extends DeviceHandle {
    * @throws {KernelError} from PRIME_HANDLE_TO_FD (ENOENT: stale handle; EOPNOTSUPP: no PRIME); reading fdinfo
    */
   exportDmaBuf(opts?: { access?: Access; cloexec?: boolean }): DmaBuf {
-    const o = options<{ access: Access; cloexec: boolean }>('options', opts);
+    const o = options<{ access: Access; cloexec: boolean }>('options', opts, ['access', 'cloexec']);
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);
     const cloexec = flag('options.cloexec', o.cloexec, true);

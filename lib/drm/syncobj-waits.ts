@@ -24,6 +24,7 @@
 // module's @internal comment, so it must be an import no declaration needs.
 import { closeFd } from '../fd-native.js';
 import { KernelError } from '../errors.js';
+import { ECANCELED, ETIME, FenceError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
 import { type WaitLimits, limitedWait, withStack } from '../wait-limits.js';
 import { native } from '../native.js';
@@ -35,8 +36,6 @@ export const WAIT_AVAILABLE = 4;
 export const WAIT_DEADLINE = 8;
 export const EXPORT_SYNC_FILE = 1;
 export const TIMELINE = 2;
-const ETIME = -62;
-const ECANCELED = -125;
 
 /** How a wait learns that its point signalled. */
 export type SyncobjWaitStrategy = 'auto' | 'eventfd' | 'sync_file' | 'thread';

@@ -4,7 +4,7 @@
  * increasing 64-bit points, owned by one DRM file.
  * @module
  */
-import { assertOneOf, flag, options, toU64 } from '../args.js';
+import { assertInstance, assertOneOf, flag, options, rangeError, toU64, typeError } from '../args.js';
 import { EOPNOTSUPP, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
@@ -99,9 +99,9 @@ export class Syncobj extends DeviceHandle {
    */
   signalPoint(point: bigint | number): void {
     const p = toPoint(point);
-    if (p === 0n) throw new RangeError('timeline points start at 1; use signal() for a binary syncobj');
+    if (p === 0n) throw rangeError('timeline points start at 1; use signal() for a binary syncobj');
     const last = this.query({ lastSubmitted: true });
-    if (p <= last) throw new RangeError(`point ${p} does not advance the timeline (last submitted point is ${last})`);
+    if (p <= last) throw rangeError(`point ${p} does not advance the timeline (last submitted point is ${last})`);
     this.#call(
       native.syncobjTimelineSignal(this.deviceFd(), Uint32Array.of(this.handle), BigUint64Array.of(p), 0),
       'DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL',
@@ -114,7 +114,7 @@ export class Syncobj extends DeviceHandle {
    * @throws {FeatureError} the driver has no timeline syncobjs
    */
   query(opts?: { lastSubmitted?: boolean }): bigint {
-    const submitted = flag('options.lastSubmitted', options<{ lastSubmitted: boolean }>('options', opts).lastSubmitted, false);
+    const submitted = flag('options.lastSubmitted', options<{ lastSubmitted: boolean }>('options', opts, ['lastSubmitted']).lastSubmitted, false);
     const points = new BigUint64Array(1);
     this.#call(
       native.syncobjQuery(this.deviceFd(), Uint32Array.of(this.handle), points, submitted ? QUERY_LAST_SUBMITTED : 0),
@@ -132,9 +132,9 @@ export class Syncobj extends DeviceHandle {
    */
   transfer(from: Syncobj, opts?: { fromPoint?: bigint | number; point?: bigint | number }): void {
     if (!(from instanceof Syncobj) || from.device !== this.device) {
-      throw new TypeError('from must be a Syncobj of the same DrmDevice');
+      throw typeError('from must be a Syncobj of the same DrmDevice');
     }
-    const o = options<{ fromPoint: bigint; point: bigint }>('options', opts);
+    const o = options<{ fromPoint: bigint; point: bigint }>('options', opts, ['fromPoint', 'point']);
     const fromPoint = toPoint(o.fromPoint ?? 0n, 'options.fromPoint');
     const point = toPoint(o.point ?? 0n, 'options.point');
     from.deviceFd();
@@ -150,7 +150,7 @@ export class Syncobj extends DeviceHandle {
    * @throws {KernelError} EINVAL when there is no fence (at that point) yet
    */
   exportSyncFile(opts?: { point?: bigint | number }): SyncFile {
-    const point = toPoint(options<{ point: bigint }>('options', opts).point ?? 0n, 'options.point');
+    const point = toPoint(options<{ point: bigint }>('options', opts, ['point']).point ?? 0n, 'options.point');
     const fd = this.#call(
       native.syncobjHandleToFd(this.deviceFd(), this.handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point),
       'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD',
@@ -165,8 +165,8 @@ export class Syncobj extends DeviceHandle {
    * @throws {TypeError} not a SyncFile
    */
   importSyncFile(syncFile: SyncFile, opts?: { point?: bigint | number }): void {
-    if (!(syncFile instanceof SyncFile)) throw new TypeError('syncFile must be a SyncFile');
-    const point = toPoint(options<{ point: bigint }>('options', opts).point ?? 0n, 'options.point');
+    assertInstance('syncFile', syncFile, SyncFile);
+    const point = toPoint(options<{ point: bigint }>('options', opts, ['point']).point ?? 0n, 'options.point');
     this.#call(
       native.syncobjFdToHandle(this.deviceFd(), syncFile.fd, IMPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), this.handle, point),
       'DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE',
@@ -195,7 +195,7 @@ export class Syncobj extends DeviceHandle {
     Error.captureStackTrace(site, this.wait);
     try {
       const p = toPoint(point);
-      const o = options<SyncobjWaitOptions>('options', opts);
+      const o = options<SyncobjWaitOptions>('options', opts, ['available', 'strategy', 'signal', 'timeout']);
       const available = flag('options.available', o.available, false);
       const limits = checkWaitLimits({ signal: o.signal, timeout: o.timeout });
       const strategy = o.strategy ?? 'auto';

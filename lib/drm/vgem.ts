@@ -5,11 +5,11 @@
  * without a GPU.
  * @module
  */
-import { flag, options } from '../args.js';
-import { FeatureError, check } from '../errors.js';
+import { assertInstance, flag, options } from '../args.js';
+import { EOPNOTSUPP, FeatureError, check } from '../errors.js';
 import { native } from '../native.js';
 import type { DrmDevice } from './device.js';
-import type { GemBuffer } from './gem.js';
+import { GemBuffer } from './gem.js';
 
 const VGEM_FENCE_WRITE = 1;
 
@@ -37,13 +37,15 @@ export class VgemFence {
    * Attaches an unsignalled fence to `gem`'s reservation
    * (DRM_IOCTL_VGEM_FENCE_ATTACH). As a `write` fence it blocks readers and
    * writers; otherwise only writers. Needs a vgem device (CONFIG_DRM_VGEM).
+   * @throws {TypeError} gem is not a GemBuffer
    * @throws {FeatureError} the buffer's device is not vgem
    * @throws {KernelError} EBUSY when a conflicting fence is already attached
    */
   static attach(gem: GemBuffer, opts?: { write?: boolean }): VgemFence {
-    const write = flag('options.write', options<{ write: boolean }>('options', opts).write, false);
+    assertInstance('gem', gem, GemBuffer);
+    const write = flag('options.write', options<{ write: boolean }>('options', opts, ['write']).write, false);
     if (gem.device.driver !== 'vgem') {
-      throw new FeatureError(-95, 'VGEM_FENCE_ATTACH', `needs a vgem device, this is '${gem.device.driver}'`, {
+      throw new FeatureError(EOPNOTSUPP, 'VGEM_FENCE_ATTACH', `needs a vgem device, this is '${gem.device.driver}'`, {
         syscall: 'ioctl',
         request: 'DRM_IOCTL_VGEM_FENCE_ATTACH',
         path: gem.device.path,

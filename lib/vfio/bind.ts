@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 
-import { EACCES, EBUSY, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError } from '../errors.js';
+import { EACCES, EBUSY, EIO, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError } from '../errors.js';
 import { type PciDeviceInfo, PCI_DEVICES, normalizePciAddress, readPciDevice } from './pci-sysfs.js';
 
 const VFIO_PCI = '/sys/bus/pci/drivers/vfio-pci';
@@ -18,7 +18,7 @@ function writeSysfs(path: string, value: string, doing: string): void {
     writeFileSync(path, value);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const errno = e.errno ?? -5;
+    const errno = e.errno ?? EIO;
     if (errno === EACCES || errno === EPERM) {
       throw new PrivilegeError(errno, 'root', 'writing PCI sysfs attributes needs root (CAP_SYS_ADMIN and write access to /sys)', {
         syscall: 'write',

@@ -123,7 +123,7 @@ export class VfioDevice extends FdResource {
    * @throws {FeatureError} no VFIO in the kernel, no cdev for this device, or no type1 IOMMU; EPERM: the IOMMU cannot isolate the device's interrupts (no interrupt remapping) and the module's allow_unsafe_interrupts is off (the message names it)
    */
   static open(address: string, opts?: VfioOpenOptions): VfioDevice {
-    const o = options<VfioOpenOptions>('options', opts);
+    const o = options<VfioOpenOptions>('options', opts, ['via']);
     const via = o.via ?? 'auto';
     assertOneOf('options.via', via, ['auto', 'group', 'cdev'] as const);
     const pci = readPciDevice(address);
@@ -230,7 +230,7 @@ export class VfioDevice extends FdResource {
    */
   exportDmaBuf(bar: number, ranges: readonly BarRange[], opts?: ExportDmaBufOptions): DmaBuf {
     assertInt('bar', bar, 0, 0xffffffff);
-    const o = options<ExportDmaBufOptions>('options', opts);
+    const o = options<ExportDmaBufOptions>('options', opts, ['access', 'cloexec']);
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);
     const cloexec = flag('options.cloexec', o.cloexec, true);

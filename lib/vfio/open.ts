@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
-import { EACCES, EBUSY, EINVAL, ENODEV, ENOENT, EPERM, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
+import { EACCES, EBUSY, EINVAL, EIO, ENODEV, ENOENT, EPERM, EPROTO, FeatureError, KernelError, PrivilegeError, check } from '../errors.js';
 import { closeFd, openFd } from '../fd-native.js';
 import { native } from '../native.js';
 import { type PciDeviceInfo, iommuGroupDevices, readPciDevice } from './pci-sysfs.js';
@@ -45,7 +45,7 @@ function openNode(path: string, what: string, opts: { noIommu?: boolean; busy?: 
     return openFd(path, O_RDWR | O_CLOEXEC);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const errno = e.errno ?? -5;
+    const errno = e.errno ?? EIO;
     if (errno === EACCES) {
       throw new PrivilegeError(errno, 'node-access', `${what} needs read-write access to ${path}: run as root, or give your user the node (a udev rule or chown); this process is ${who()}`, {
         syscall: 'open',
@@ -142,7 +142,7 @@ export function openViaGroup(dev: PciDeviceInfo): OpenedDevice {
     helpers.push(container);
     const version = check(native.vfioGetApiVersion(container), { syscall: 'ioctl', request: 'VFIO_GET_API_VERSION' });
     if (version !== 0) {
-      throw new FeatureError(-71, 'VFIO', `this library speaks VFIO API version 0, the kernel reports ${version}`, { syscall: 'ioctl', request: 'VFIO_GET_API_VERSION' });
+      throw new FeatureError(EPROTO, 'VFIO', `this library speaks VFIO API version 0, the kernel reports ${version}`, { syscall: 'ioctl', request: 'VFIO_GET_API_VERSION' });
     }
     const groupFd = openNode(groupPath, `opening VFIO group ${group}`, {
       noIommu,

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 
-import { assertString } from '../args.js';
+import { assertInt, assertString, options, valueError } from '../args.js';
 import { ENODEV, KernelError } from '../errors.js';
 
 export const PCI_DEVICES = '/sys/bus/pci/devices';
@@ -42,10 +42,7 @@ export function normalizePciAddress(address: unknown): string {
   assertString('address', address);
   const m = ADDRESS.exec(address);
   if (!m) {
-    throw Object.assign(
-      new TypeError(`address must be a PCI address such as '0000:00:04.0', received ${JSON.stringify(address)}`),
-      { code: 'ERR_INVALID_ARG_VALUE' },
-    );
+    throw valueError(`address must be a PCI address such as '0000:00:04.0', received ${JSON.stringify(address)}`);
   }
   return `${m[1] ?? '0000'}:${m[2]}:${m[3]}.${m[4]}`.toLowerCase();
 }
@@ -104,12 +101,16 @@ export function readPciDevice(address: string): PciDeviceInfo {
 /**
  * Every PCI device, optionally only those matching `vendor` / `device`.
  * Needs /sys mounted; no privilege.
+ * @throws {TypeError} / {RangeError} malformed filter
  */
-export function listPciDevices(filter: { vendor?: number; device?: number } = {}): PciDeviceInfo[] {
+export function listPciDevices(filter?: { vendor?: number; device?: number }): PciDeviceInfo[] {
+  const { vendor, device } = options<{ vendor: number; device: number }>('filter', filter, ['vendor', 'device']);
+  if (vendor !== undefined) assertInt('filter.vendor', vendor, 0, 0xffff);
+  if (device !== undefined) assertInt('filter.device', device, 0, 0xffff);
   return readdirSync(PCI_DEVICES)
     .sort()
     .map((address) => readPciDevice(address))
-    .filter((d) => (filter.vendor === undefined || d.vendor === filter.vendor) && (filter.device === undefined || d.device === filter.device));
+    .filter((d) => (vendor === undefined || d.vendor === vendor) && (device === undefined || d.device === device));
 }
 
 /** Addresses of every device in an IOMMU group. */

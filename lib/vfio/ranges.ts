@@ -4,7 +4,7 @@
  * mistake is reported as what it is instead of a bare EINVAL.
  * @module
  */
-import { assertSize, options, rangeError } from '../args.js';
+import { assertArray, assertSize, options, rangeError } from '../args.js';
 import { native } from '../native.js';
 
 /** A slice of a BAR: `length` bytes from `offset`, both page aligned. */
@@ -24,12 +24,11 @@ export interface BarRange {
  * @returns the pairs and the total length (the dma-buf's size)
  */
 export function packRanges(ranges: unknown, bar: number, barSize: number): { pairs: Float64Array; total: number } {
-  if (!Array.isArray(ranges)) throw Object.assign(new TypeError('ranges must be an array of { offset, length }'), { code: 'ERR_INVALID_ARG_TYPE' });
-  if (ranges.length === 0) throw rangeError('ranges must hold at least one { offset, length } (nr_ranges 0)');
+  assertArray('ranges', ranges, { min: 1 });
   const page = native.pageSize;
   const checked = ranges.map((value, i): BarRange & { index: number } => {
     const name = `ranges[${i}]`;
-    const range = options<BarRange>(name, value);
+    const range = options<BarRange>(name, value, ['offset', 'length']);
     assertSize(`${name}.offset`, range.offset);
     assertSize(`${name}.length`, range.length);
     const { offset, length } = range;

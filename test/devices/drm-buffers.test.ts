@@ -92,6 +92,24 @@ describe('DRM devices and PRIME', () => {
     expect(device.importDmaBuf(buf)).toBe(gem);
   });
 
+  it('cross-device import: a vgem buffer into vkms, required', (ctx) => {
+    need(ctx, has.dri(), 'no /dev/dri');
+    using vgem = DrmDevice.openByDriver('vgem');
+    using vkms = DrmDevice.openByDriver('vkms');
+    using gem = vgem.createDumb({ width: 16, height: 16 });
+    using buf = gem.exportDmaBuf();
+    // vkms imports any dma-buf through the GEM shmem helpers: a refusal here is a bug.
+    using imported = vkms.importDmaBuf(buf);
+    expect(imported.device).toBe(vkms);
+    expect(imported.handle).toBeGreaterThan(0);
+    expect(imported.size).toBe(buf.size);
+    // Exporting an imported object gives back the original buffer, not a copy.
+    using again = imported.exportDmaBuf();
+    expect(again.fdinfo.inode).toBe(buf.fdinfo.inode);
+    imported.close();
+    imported.close();
+  });
+
   it('cross-device import: a vkms buffer into virtio-gpu is ENODEV without blob resources (the rig: QEMU virtio-gpu-pci without blob=true)', (ctx) => {
     need(ctx, has.dri(), 'no /dev/dri');
     using vkms = DrmDevice.openByDriver('vkms');
