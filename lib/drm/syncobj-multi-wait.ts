@@ -99,7 +99,7 @@ function kernelWait(device: DrmDevice, p: Parsed, untilNs: bigint): number {
 
 /** @internal The blocking form: see `DrmDevice.waitSyncobjsSync`. */
 export function waitSyncobjsSync(device: DrmDevice, list: readonly SyncobjPoint[], opts?: WaitSyncobjsSyncOptions): number {
-  const o = options<WaitSyncobjsSyncOptions>('options', opts);
+  const o = options<WaitSyncobjsSyncOptions>('options', opts, ['all', 'forSubmit', 'available', 'deadlineNs', 'timeout']);
   const p = parse(device, list, o);
   const timeout = o.timeout ?? 0;
   assertInt('options.timeout', timeout, 0, 0x7fffffff);
@@ -116,7 +116,7 @@ export function waitSyncobjs(
   opts: WaitSyncobjsOptions | undefined,
   site: { stack?: string },
 ): Promise<number> {
-  const o = options<WaitSyncobjsOptions>('options', opts);
+  const o = options<WaitSyncobjsOptions>('options', opts, ['all', 'forSubmit', 'available', 'deadlineNs', 'signal', 'timeout']);
   const p = parse(device, list, o);
   const limits = checkWaitLimits({ signal: o.signal, timeout: o.timeout });
   const what = describe(p);

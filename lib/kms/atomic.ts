@@ -204,7 +204,7 @@ export class AtomicRequest {
    * @throws {ClosedError} a Framebuffer, PropertyBlob or SyncFile in the request was closed
    */
   commit(opts?: CommitOptions): CommitResult {
-    const o = options<CommitOptions>('options', opts);
+    const o = options<CommitOptions>('options', opts, ['testOnly', 'nonblock', 'allowModeset', 'event']);
     const testOnly = flag('options.testOnly', o.testOnly, false);
     const nonblock = flag('options.nonblock', o.nonblock, false);
     const allowModeset = flag('options.allowModeset', o.allowModeset, false);

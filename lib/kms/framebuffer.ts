@@ -111,7 +111,7 @@ export class Framebuffer extends DeviceHandle {
  * framebuffer keeps its own reference to the buffer).
  */
 export function addFramebuffer(device: DrmDevice, opts: FramebufferOptions): Framebuffer {
-  const o = options<FramebufferOptions>('options', opts);
+  const o = options<FramebufferOptions>('options', opts, ['width', 'height', 'format', 'planes', 'buffer', 'pitch', 'offset', 'modifier']);
   assertInt('options.width', o.width, 1, 0xffff);
   assertInt('options.height', o.height, 1, 0xffff);
   const format = toFourcc('options.format', o.format as string | number);
@@ -128,7 +128,7 @@ export function addFramebuffer(device: DrmDevice, opts: FramebufferOptions): Fra
   const imported: number[] = [];
   try {
     planes.forEach((plane, i) => {
-      const p = options<FramebufferPlane>(`options.planes[${i}]`, plane);
+      const p = options<FramebufferPlane>(`options.planes[${i}]`, plane, ['buffer', 'pitch', 'offset']);
       let pitch = p.pitch;
       if (p.buffer instanceof GemBuffer) {
         if (p.buffer.device !== device) throw new TypeError(`options.planes[${i}].buffer is a GemBuffer of another device; export it as a DmaBuf`);

@@ -90,7 +90,7 @@ export class Kms {
    * @throws {FeatureError} the kernel or driver lacks the cap
    */
   configure(opts?: KmsOptions): void {
-    const o = options<KmsOptions>('options', opts);
+    const o = options<KmsOptions>('options', opts, ['writeback', 'colorPipeline']);
     if (flag('options.writeback', o.writeback, true)) {
       this.#setCap(ClientCap.WRITEBACK_CONNECTORS, 'WRITEBACK_CONNECTORS', 'Linux 4.19+');
     }
@@ -220,7 +220,7 @@ export class Kms {
       const id = typeof crtc === 'number' ? crtc : crtc?.id;
       assertInt('crtc', id, 1, 0xffffffff);
       assertInt('sequence', sequence, 0, Number.MAX_SAFE_INTEGER);
-      const o = options<{ relative: boolean; nextOnMiss: boolean }>('options', opts);
+      const o = options<{ relative: boolean; nextOnMiss: boolean }>('options', opts, ['relative', 'nextOnMiss']);
       const flags =
         (flag('options.relative', o.relative, false) ? CRTC_SEQUENCE_RELATIVE : 0) |
         (flag('options.nextOnMiss', o.nextOnMiss, false) ? CRTC_SEQUENCE_NEXT_ON_MISS : 0);

@@ -24,7 +24,7 @@ const O_NONBLOCK = 0o4000;
  * @throws {KernelError} EINVAL: an object cannot be leased (not a connector, CRTC or plane) or the set is incomplete; EBUSY: an object is already leased
  */
 export function createLease(fd: number, path: string, ids: number[], opts: CreateLeaseOptions | undefined): { lesseeId: number; fd: number } {
-  const o = options<CreateLeaseOptions>('options', opts);
+  const o = options<CreateLeaseOptions>('options', opts, ['nonblock']);
   const flags = O_CLOEXEC | (flag('options.nonblock', o.nonblock, false) ? O_NONBLOCK : 0);
   const details = { syscall: 'ioctl', request: 'DRM_IOCTL_MODE_CREATE_LEASE', path, context: `lease of objects ${ids.join(', ')}` };
   const result = native.kmsCreateLease(fd, Uint32Array.from(ids), flags);

@@ -80,6 +80,12 @@ const u16Fields = [
   ['vscan', 22],
 ] as const;
 
+/** Every field of a DisplayMode: a mode read from a connector passes back as it is. */
+const DISPLAY_MODE_KEYS: readonly (keyof DisplayMode)[] = [
+  'name', 'clock', 'hdisplay', 'hsyncStart', 'hsyncEnd', 'htotal', 'hskew',
+  'vdisplay', 'vsyncStart', 'vsyncEnd', 'vtotal', 'vscan', 'vrefresh', 'flags', 'type', 'preferred',
+];
+
 /**
  * Encodes a mode for a MODE_ID blob. Takes a mode as discovery reports it
  * (`preferred` is ignored; `type` and `flags` are sent as given).
@@ -87,7 +93,7 @@ const u16Fields = [
  * @throws {RangeError} a field is out of its C type's range
  */
 export function encodeMode(mode: DisplayMode): Uint8Array {
-  const m = options<DisplayMode>('mode', mode);
+  const m = options<DisplayMode>('mode', mode, DISPLAY_MODE_KEYS);
   const out = Buffer.alloc(MODE_INFO_SIZE);
   assertInt('mode.clock', m.clock, 0, 0xffffffff);
   out.writeUInt32LE(m.clock, 0);
