@@ -29,7 +29,8 @@ describe('KMS codecs', () => {
   });
 
   it('decodes an IN_FORMATS blob: formats and per-format modifier masks', () => {
-    // Header (24 bytes), 3 formats, 2 modifiers: LINEAR for all three, X-tiled for the second only.
+    // Header (24 bytes), 3 formats, 2 modifiers: LINEAR for all three, X-tiled for the second only
+    // (given as a mask whose offset is 1, as drivers with more than 64 formats do).
     const blob = Buffer.alloc(24 + 12 + 48);
     blob.writeUInt32LE(1, 0); // version
     blob.writeUInt32LE(3, 8);
@@ -39,7 +40,8 @@ describe('KMS codecs', () => {
     ['XR24', 'AR24', 'NV12'].forEach((f, i) => blob.writeUInt32LE(fourcc(f), 24 + 4 * i));
     blob.writeBigUInt64LE(0b111n, 36);
     blob.writeBigUInt64LE(0n, 52);
-    blob.writeBigUInt64LE(0b010n, 60);
+    blob.writeBigUInt64LE(0b1n, 60); // bit 0 of a mask that starts at format 1 (offset field): AR24
+    blob.writeUInt32LE(1, 68);
     blob.writeBigUInt64LE(0x0100000000000001n, 76);
     expect(decodeInFormats(blob)).toEqual([
       { format: 'XR24', modifiers: ['LINEAR'] },
