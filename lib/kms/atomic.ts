@@ -74,7 +74,8 @@ export interface AtomicContext {
   events: KmsEventReader;
 }
 
-function idOf(name: string, ref: KmsObjectRef): number {
+/** The id of a KMS object given as a number or as anything with an `id`. @internal */
+export function idOf(name: string, ref: KmsObjectRef): number {
   const id = typeof ref === 'number' ? ref : ref?.id;
   assertInt(name, id, 1, 0xffffffff);
   return id;

@@ -9,7 +9,7 @@ import { check, FeatureError } from '../errors.js';
 import { native } from '../native.js';
 import type { DrmDevice } from '../drm/device.js';
 import type { FdWatcher } from '../fd-watcher.js';
-import { AtomicRequest, type KmsObjectRef } from './atomic.js';
+import { AtomicRequest, type KmsObjectRef, idOf } from './atomic.js';
 import { PropertyBlob, createBlob } from './blob.js';
 import { type ColorPipeline, encodeCtm3x4, listColorPipelines } from './color-pipeline.js';
 import { type KmsResources, discover } from './discovery.js';
@@ -128,9 +128,7 @@ export class Kms {
 
   /** One object's properties with their current values (any object type). */
   properties(object: KmsObjectRef): KmsProperty[] {
-    const id = typeof object === 'number' ? object : object?.id;
-    assertInt('object', id, 1, 0xffffffff);
-    return this.props.read(id);
+    return this.props.read(idOf('object', object));
   }
 
   /**
@@ -140,9 +138,7 @@ export class Kms {
    */
   colorPipelines(plane: KmsObjectRef): ColorPipeline[] {
     if (!this.#colorPipeline) throw new TypeError('colour pipelines need device.kms({ colorPipeline: true })');
-    const id = typeof plane === 'number' ? plane : plane?.id;
-    assertInt('plane', id, 1, 0xffffffff);
-    return listColorPipelines({ fd: () => this.#fd(), path: this.device.path, props: this.props }, id);
+    return listColorPipelines({ fd: () => this.#fd(), path: this.device.path, props: this.props }, idOf('plane', plane));
   }
 
   /**
@@ -198,9 +194,7 @@ export class Kms {
    * @throws {KernelError} EINVAL: the CRTC is off or has no vblank support; ENOENT: no such CRTC
    */
   crtcSequence(crtc: KmsObjectRef): { active: boolean; sequence: number; timestampNs: bigint } {
-    const id = typeof crtc === 'number' ? crtc : crtc?.id;
-    assertInt('crtc', id, 1, 0xffffffff);
-    const r = check(native.kmsCrtcGetSequence(this.#fd(), id), {
+    const r = check(native.kmsCrtcGetSequence(this.#fd(), idOf('crtc', crtc)), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_CRTC_GET_SEQUENCE',
       path: this.device.path,
@@ -217,8 +211,7 @@ export class Kms {
    */
   waitSequence(crtc: KmsObjectRef, sequence: number, opts?: { relative?: boolean; nextOnMiss?: boolean }): Promise<KmsEvent> {
     try {
-      const id = typeof crtc === 'number' ? crtc : crtc?.id;
-      assertInt('crtc', id, 1, 0xffffffff);
+      const id = idOf('crtc', crtc);
       assertInt('sequence', sequence, 0, Number.MAX_SAFE_INTEGER);
       const o = options<{ relative: boolean; nextOnMiss: boolean }>('options', opts, ['relative', 'nextOnMiss']);
       const flags =
@@ -255,11 +248,7 @@ export class Kms {
    */
   createLease(objects: readonly KmsObjectRef[], opts?: CreateLeaseOptions): DrmLease {
     if (!Array.isArray(objects) || objects.length === 0) throw new TypeError('objects must be a non-empty array');
-    const ids = objects.map((o, i) => {
-      const id = typeof o === 'number' ? o : o?.id;
-      assertInt(`objects[${i}]`, id, 1, 0xffffffff);
-      return id;
-    });
+    const ids = objects.map((o, i) => idOf(`objects[${i}]`, o));
     const { lesseeId, fd } = createLease(this.#fd(), this.device.path, ids, opts);
     return { lesseeId, device: this.#host.adoptLessee(fd, lesseeId) };
   }

@@ -5,7 +5,6 @@
 // swapped in the writeback capture, and bypassing the pipeline restores it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { decodeCtm3x4, encodeCtm3x4 } from '../../lib/index.js';
 import { fdCount } from '../helpers/env.js';
 import { capture, dumbFb, hex, modeset, openBootKms } from '../helpers/kms.js';
 
@@ -18,16 +17,6 @@ describe('KMS colour pipelines', () => {
   });
   afterAll(() => {
     expect(fdCount()).toBe(fds);
-  });
-
-  it('encodes matrices as S31.32 sign-magnitude', () => {
-    const bytes = Buffer.from(encodeCtm3x4([1, -1, 0.5, -2.25, 0, 0, 0, 0, 0, 0, 0, 0]));
-    expect(bytes.readBigUInt64LE(0)).toBe(1n << 32n);
-    expect(bytes.readBigUInt64LE(8)).toBe((1n << 63n) | (1n << 32n)); // sign bit + magnitude, not two's complement
-    expect(bytes.readBigUInt64LE(16)).toBe(1n << 31n);
-    expect(decodeCtm3x4(bytes).slice(0, 4)).toEqual([1, -1, 0.5, -2.25]);
-    expect(() => encodeCtm3x4([1, 2, 3])).toThrow(RangeError);
-    expect(() => encodeCtm3x4(Array(12).fill(2 ** 31))).toThrow(RangeError);
   });
 
   it('lists the primary plane pipeline and applies a red/blue swap matrix; bypass restores', async (ctx) => {
