@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 
-import { assertOneOf, assertSize, assertString, flag, options, valueError } from './args.js';
+import { assertOneOf, assertPath, assertSize, assertString, flag, options, valueError } from './args.js';
 import { type Access, O_CLOEXEC, O_RDONLY, accessModes, openMode } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
 import { EIO, ENOENT, ENOMEM, FeatureError, KernelError, check } from './errors.js';
@@ -64,7 +64,8 @@ export class DmaHeap extends FdResource {
    */
   static open(name: string): DmaHeap {
     assertString('name', name);
-    if (name === '' || name.includes('/') || name.includes('\0') || name === '.' || name === '..') {
+    assertPath('name', name); // no NUL: the kernel would open a shorter name
+    if (name.includes('/') || name === '.' || name === '..') {
       throw valueError(`name must be a heap name such as 'system', received ${JSON.stringify(name)}`);
     }
     const path = `${HEAP_DIR}/${name}`;

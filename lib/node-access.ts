@@ -7,15 +7,6 @@
  */
 import { EACCES, EPERM, KernelError, PrivilegeError } from './errors.js';
 
-/** A path (or a name that becomes part of one) is a string without NUL: the kernel would cut it there. */
-export function assertPathText(name: string, value: string): void {
-  if (value.includes('\0')) {
-    throw Object.assign(new TypeError(`${name} must not contain NUL bytes, received ${JSON.stringify(value)}`), {
-      code: 'ERR_INVALID_ARG_VALUE',
-    });
-  }
-}
-
 const who = (): string => `uid ${process.getuid?.() ?? '?'}`;
 
 /**

@@ -14,7 +14,7 @@ import { assertFdKind } from '../fd-kind.js';
 import { closeFd, openFd } from '../fd-native.js';
 import { FdResource } from '../fd-resource.js';
 import { type RawDrmVersion, native } from '../native.js';
-import { assertPathText, openError } from '../node-access.js';
+import { openError } from '../node-access.js';
 import { GemBuffer } from './gem.js';
 import { Kms, type KmsOptions } from '../kms/kms.js';
 import { Syncobj, SyncobjFd } from './syncobj.js';
