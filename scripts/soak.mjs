@@ -150,9 +150,9 @@ const good = [
   }],
   ['export/import sync_file', has.heap, async (own) => {
     const buf = own(shared.heap.allocate(page));
-    const sync = own(buf.exportSyncFile());
+    const sync = own(buf.exportSyncFile('writer'));
     await sync.wait({ timeout: 5000 });
-    buf.importSyncFile(sync);
+    buf.importSyncFile(sync, 'write');
     await buf.whenWritable({ timeout: 5000 });
   }],
   ['sw_sync', has.swSync, async (own) => {
@@ -239,7 +239,7 @@ const bad = [
   }],
   ['export/import sync_file', has.heap, (own) => {
     const buf = own(shared.heap.allocate(page));
-    return buf.importSyncFile(buf);
+    return buf.importSyncFile(buf, 'write');
   }],
   ['sw_sync', has.swSync, (own) => {
     const timeline = own(SwSyncTimeline.create());

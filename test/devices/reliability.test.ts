@@ -37,7 +37,7 @@ describe('workers terminated with device objects and waits pending', () => {
       const timeline = lib.SwSyncTimeline.create();
       const fence = timeline.createFence(1);
       fence.wait().catch(() => {});
-      bufs[1].importSyncFile(fence, { write: true });
+      bufs[1].importSyncFile(fence, 'write');
       bufs[1].whenReadable().catch(() => {});
       const gpu = lib.DrmDevice.openByDriver('virtio_gpu', { type: 'render' });
       const syncobj = gpu.createSyncobj();
