@@ -182,11 +182,21 @@ export class AtomicRequest {
     return this.#put(id, this.#lookup(id, WB_FENCE), 'out-fence');
   }
 
-  /** Forgets one property (or, without a name, everything set on the object). */
+  /**
+   * Forgets one property (or, without a name, everything set on the object).
+   * @throws {UnknownPropertyError} the object has no such property
+   * @throws {TypeError} `property` is not a string
+   * @throws {ClosedError} (with a name) the device is closed
+   */
   unset(object: KmsObjectRef, property?: string): this {
     const id = idOf('object', object);
-    if (property === undefined) this.#objects.delete(id);
-    else this.#objects.get(id)?.delete(this.#lookup(id, property).raw.id);
+    if (property === undefined) {
+      this.#objects.delete(id);
+      return this;
+    }
+    // Looked up even when nothing is set on the object: a misspelt name is an error, not a no-op.
+    const info = this.#lookup(id, property);
+    this.#objects.get(id)?.delete(info.raw.id);
     return this;
   }
 
