@@ -4,7 +4,7 @@
  * name: the property ids are looked up once per object and cached.
  * @module
  */
-import { assertInt, flag, options } from '../args.js';
+import { assertInt, flag, options, typeError, valueError } from '../args.js';
 import { EACCES, EBUSY, EINVAL, ENOENT, KernelError, PrivilegeError } from '../errors.js';
 import { native } from '../native.js';
 import { SyncFile } from '../sync-file.js';
@@ -98,7 +98,7 @@ export class AtomicRequest {
   }
 
   #lookup(objectId: number, property: string): PropertyInfo {
-    if (typeof property !== 'string') throw new TypeError('property must be a string');
+    if (typeof property !== 'string') throw typeError('property must be a string');
     let names: Map<string, PropertyInfo>;
     try {
       names = this.#ctx.props.names(objectId);
@@ -135,12 +135,12 @@ export class AtomicRequest {
     const info = this.#lookup(objectId, property);
     const where = `${property} of object ${objectId}`;
     if (property === OUT_FENCE || property === WB_FENCE) {
-      throw new TypeError(`${property} is set with ${property === OUT_FENCE ? 'outFence(crtc)' : 'writebackFence(connector)'}, which hands back the fence`);
+      throw valueError(`${property} is set with ${property === OUT_FENCE ? 'outFence(crtc)' : 'writebackFence(connector)'}, which hands back the fence`);
     }
     if (value instanceof Framebuffer || value instanceof PropertyBlob || value instanceof SyncFile) {
-      if (value instanceof SyncFile && property !== 'IN_FENCE_FD') throw new TypeError(`a SyncFile goes to IN_FENCE_FD, not ${where}`);
-      if (value instanceof Framebuffer && info.type !== 'object') throw new TypeError(`${where} is not an object property`);
-      if (value instanceof PropertyBlob && info.type !== 'blob') throw new TypeError(`${where} is not a blob property`);
+      if (value instanceof SyncFile && property !== 'IN_FENCE_FD') throw valueError(`a SyncFile goes to IN_FENCE_FD, not ${where}`);
+      if (value instanceof Framebuffer && info.type !== 'object') throw valueError(`${where} is not an object property`);
+      if (value instanceof PropertyBlob && info.type !== 'blob') throw valueError(`${where} is not a blob property`);
       return this.#put(objectId, info, value);
     }
     if (value === null) return this.#put(objectId, info, 0n);
@@ -149,24 +149,24 @@ export class AtomicRequest {
       const match = info.raw.enums.find((e) => e.name === value);
       if (!match) {
         const names = info.raw.enums.map((e) => `'${e.name}'`).join(', ');
-        throw new TypeError(`${where} has no value named '${value}'${names ? ` (it has ${names})` : ''}`);
+        throw valueError(`${where} has no value named '${value}'${names ? ` (it has ${names})` : ''}`);
       }
       return this.#put(objectId, info, match.value);
     }
     if (typeof value === 'bigint') return this.#put(objectId, info, u64(value));
     if (typeof value === 'number') {
-      if (!Number.isSafeInteger(value)) throw new TypeError(`${where} must be an integer, received ${value}`);
+      if (!Number.isSafeInteger(value)) throw typeError(`${where} must be an integer, received ${value}`);
       return this.#put(objectId, info, u64(BigInt(value)));
     }
     if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'number') {
       return this.#put(objectId, info, BigInt(idOf(where, value as { id: number })));
     }
-    throw new TypeError(`${where}: unsupported value ${String(value)}`);
+    throw typeError(`${where}: unsupported value ${String(value)}`);
   }
 
   /** Sets a plane's IN_FENCE_FD: the plane waits for `fence` before showing its new framebuffer. */
   inFence(plane: KmsObjectRef, fence: SyncFile): this {
-    if (!(fence instanceof SyncFile)) throw new TypeError('fence must be a SyncFile');
+    if (!(fence instanceof SyncFile)) throw typeError('fence must be a SyncFile');
     return this.set(plane, 'IN_FENCE_FD', fence);
   }
 
@@ -182,11 +182,21 @@ export class AtomicRequest {
     return this.#put(id, this.#lookup(id, WB_FENCE), 'out-fence');
   }
 
-  /** Forgets one property (or, without a name, everything set on the object). */
+  /**
+   * Forgets one property (or, without a name, everything set on the object).
+   * @throws {UnknownPropertyError} the object has no such property
+   * @throws {TypeError} `property` is not a string
+   * @throws {ClosedError} (with a name) the device is closed
+   */
   unset(object: KmsObjectRef, property?: string): this {
     const id = idOf('object', object);
-    if (property === undefined) this.#objects.delete(id);
-    else this.#objects.get(id)?.delete(this.#lookup(id, property).raw.id);
+    if (property === undefined) {
+      this.#objects.delete(id);
+      return this;
+    }
+    // Looked up even when nothing is set on the object: a misspelt name is an error, not a no-op.
+    const info = this.#lookup(id, property);
+    this.#objects.get(id)?.delete(info.raw.id);
     return this;
   }
 

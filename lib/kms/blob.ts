@@ -4,6 +4,7 @@
  * mode for MODE_ID, a colour matrix for a colorop's DATA, and so on.
  * @module
  */
+import { typeError } from '../args.js';
 import { check } from '../errors.js';
 import { native } from '../native.js';
 import type { DrmDevice } from '../drm/device.js';
@@ -47,7 +48,7 @@ export class PropertyBlob extends DeviceHandle {
 
 /** CREATEPROPBLOB. @throws {KernelError} EINVAL for an empty blob */
 export function createBlob(device: DrmDevice, bytes: Uint8Array): PropertyBlob {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  if (!(bytes instanceof Uint8Array)) throw typeError('bytes must be a Uint8Array');
   const id = check(native.kmsCreatePropBlob(device.fdForHandles(), bytes), {
     syscall: 'ioctl',
     request: 'DRM_IOCTL_MODE_CREATEPROPBLOB',

@@ -7,7 +7,7 @@
  * Documentation/gpu/rfc/color_pipeline.rst.
  * @module
  */
-import { rangeError } from '../args.js';
+import { assertInstance, rangeError } from '../args.js';
 import { check } from '../errors.js';
 import { native } from '../native.js';
 import { type KmsProperty, ObjectType, type PropertyTable } from './properties.js';
@@ -57,8 +57,13 @@ export function encodeCtm3x4(matrix: readonly number[]): Uint8Array {
   return out;
 }
 
-/** The inverse of `encodeCtm3x4`. */
+/**
+ * The inverse of `encodeCtm3x4`.
+ * @throws {TypeError} `bytes` is not a Buffer
+ * @throws {RangeError} `bytes` is shorter than CTM_3X4_SIZE
+ */
 export function decodeCtm3x4(bytes: Buffer): number[] {
+  assertInstance('bytes', bytes, Buffer);
   return Array.from({ length: 12 }, (_, i) => {
     const raw = bytes.readBigUInt64LE(8 * i);
     const magnitude = Number(raw & ~SIGN) / 2 ** 32;

@@ -5,6 +5,7 @@
  * that do not fit a number, which are bigints).
  * @module
  */
+import { assertInstance } from '../args.js';
 import { check } from '../errors.js';
 import { native } from '../native.js';
 import { fourccName, modifierName } from './fourcc.js';
@@ -117,8 +118,13 @@ function blob(ctx: KmsContext, id: number | bigint): Buffer | undefined {
   return check(native.kmsGetPropBlob(ctx.fd(), Number(id)), ioctl(ctx, 'DRM_IOCTL_MODE_GETPROPBLOB'));
 }
 
-/** Decodes a drm_format_modifier_blob (IN_FORMATS, version 1). */
+/**
+ * Decodes a drm_format_modifier_blob (IN_FORMATS, version 1).
+ * @throws {TypeError} `bytes` is not a Buffer
+ * @throws {RangeError} a count or offset points past the end of `bytes`
+ */
 export function decodeInFormats(bytes: Buffer): FormatModifiers[] {
+  assertInstance('bytes', bytes, Buffer);
   const countFormats = bytes.readUInt32LE(8);
   const formatsOffset = bytes.readUInt32LE(12);
   const countModifiers = bytes.readUInt32LE(16);

@@ -5,12 +5,12 @@
  * Format modifiers are u64 layout tags; 0 is linear.
  * @module
  */
-import { assertString, rangeError } from '../args.js';
+import { assertString, rangeError, typeError, valueError } from '../args.js';
 
 /** The u32 code of a four-character name: `fourcc('XR24') === 0x34325258`. @throws {TypeError} not four ASCII characters */
 export function fourcc(name: string): number {
   assertString('name', name);
-  if (!/^[\x20-\x7e]{4}$/.test(name)) throw new TypeError(`a FourCC is four ASCII characters, received ${JSON.stringify(name)}`);
+  if (!/^[\x20-\x7e]{4}$/.test(name)) throw valueError(`a FourCC is four ASCII characters, received ${JSON.stringify(name)}`);
   return (name.charCodeAt(0) | (name.charCodeAt(1) << 8) | (name.charCodeAt(2) << 16) | (name.charCodeAt(3) << 24)) >>> 0;
 }
 
@@ -57,5 +57,5 @@ export function toModifier(name: string, value: bigint | string): bigint {
   if (value === 'LINEAR') return MOD_LINEAR;
   if (value === 'INVALID') return MOD_INVALID;
   if (typeof value === 'string' && /^0x[0-9a-fA-F]{1,16}$/.test(value)) return BigInt(value);
-  throw new TypeError(`${name} must be a bigint, 'LINEAR', 'INVALID' or a hex string, received ${String(value)}`);
+  throw typeError(`${name} must be a bigint, 'LINEAR', 'INVALID' or a hex string, received ${String(value)}`);
 }

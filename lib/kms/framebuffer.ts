@@ -4,7 +4,7 @@
  * with a size, a pixel format and a modifier (DRM_IOCTL_MODE_ADDFB2).
  * @module
  */
-import { assertInt, options } from '../args.js';
+import { assertInt, options, typeError, valueError } from '../args.js';
 import { DmaBuf } from '../dma-buf.js';
 import { EINVAL, ENOTTY, check } from '../errors.js';
 import { native } from '../native.js';
@@ -117,7 +117,7 @@ export function addFramebuffer(device: DrmDevice, opts: FramebufferOptions): Fra
   const format = toFourcc('options.format', o.format as string | number);
   const planes = o.planes ?? (o.buffer !== undefined ? [{ buffer: o.buffer, pitch: o.pitch, offset: o.offset } as FramebufferPlane] : []);
   if (!Array.isArray(planes) || planes.length < 1 || planes.length > 4) {
-    throw new TypeError('options.planes must hold 1 to 4 planes (or give options.buffer)');
+    throw typeError('options.planes must hold 1 to 4 planes (or give options.buffer)');
   }
   const handles = new Uint32Array(4);
   const pitches = new Uint32Array(4);
@@ -131,7 +131,7 @@ export function addFramebuffer(device: DrmDevice, opts: FramebufferOptions): Fra
       const p = options<FramebufferPlane>(`options.planes[${i}]`, plane, ['buffer', 'pitch', 'offset']);
       let pitch = p.pitch;
       if (p.buffer instanceof GemBuffer) {
-        if (p.buffer.device !== device) throw new TypeError(`options.planes[${i}].buffer is a GemBuffer of another device; export it as a DmaBuf`);
+        if (p.buffer.device !== device) throw valueError(`options.planes[${i}].buffer is a GemBuffer of another device; export it as a DmaBuf`);
         handles[i] = p.buffer.handle;
         p.buffer.deviceFd(); // ClosedError for a closed handle
         pitch ??= p.buffer.pitch || undefined;
@@ -144,9 +144,9 @@ export function addFramebuffer(device: DrmDevice, opts: FramebufferOptions): Fra
         if (!device.ownsHandle(handle)) imported.push(handle);
         handles[i] = handle;
       } else {
-        throw new TypeError(`options.planes[${i}].buffer must be a GemBuffer or a DmaBuf`);
+        throw typeError(`options.planes[${i}].buffer must be a GemBuffer or a DmaBuf`);
       }
-      if (pitch === undefined) throw new TypeError(`options.planes[${i}].pitch is required for a dma-buf`);
+      if (pitch === undefined) throw typeError(`options.planes[${i}].pitch is required for a dma-buf`);
       assertInt(`options.planes[${i}].pitch`, pitch, 1, 0xffffffff);
       const offset = p.offset ?? 0;
       assertInt(`options.planes[${i}].offset`, offset, 0, 0xffffffff);

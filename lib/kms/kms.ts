@@ -4,7 +4,7 @@
  * requests, events, master and leases. Obtained with `DrmDevice.kms()`.
  * @module
  */
-import { assertInt, flag, options } from '../args.js';
+import { assertInt, flag, options, typeError } from '../args.js';
 import { check, FeatureError } from '../errors.js';
 import { native } from '../native.js';
 import type { DrmDevice } from '../drm/device.js';
@@ -137,7 +137,7 @@ export class Kms {
    * @throws {TypeError} the PLANE_COLOR_PIPELINE cap is not set on this Kms
    */
   colorPipelines(plane: KmsObjectRef): ColorPipeline[] {
-    if (!this.#colorPipeline) throw new TypeError('colour pipelines need device.kms({ colorPipeline: true })');
+    if (!this.#colorPipeline) throw Object.assign(new TypeError('colour pipelines need device.kms({ colorPipeline: true })'), { code: 'ERR_INVALID_STATE' });
     return listColorPipelines({ fd: () => this.#fd(), path: this.device.path, props: this.props }, idOf('plane', plane));
   }
 
@@ -247,7 +247,7 @@ export class Kms {
    * @throws {KernelError} EINVAL: an object that cannot be leased, or a CRTC without a primary plane…; EBUSY: already leased
    */
   createLease(objects: readonly KmsObjectRef[], opts?: CreateLeaseOptions): DrmLease {
-    if (!Array.isArray(objects) || objects.length === 0) throw new TypeError('objects must be a non-empty array');
+    if (!Array.isArray(objects) || objects.length === 0) throw typeError('objects must be a non-empty array');
     const ids = objects.map((o, i) => idOf(`objects[${i}]`, o));
     const { lesseeId, fd } = createLease(this.#fd(), this.device.path, ids, opts);
     return { lesseeId, device: this.#host.adoptLessee(fd, lesseeId) };

@@ -4,7 +4,7 @@
  * them and as a CRTC's MODE_ID blob carries them.
  * @module
  */
-import { assertInt, assertString, options } from '../args.js';
+import { assertInstance, assertInt, assertString, options, rangeError } from '../args.js';
 
 /** One display timing, as plain numbers (JSON-able). */
 export interface DisplayMode {
@@ -34,8 +34,16 @@ export interface DisplayMode {
 export const MODE_INFO_SIZE = 68;
 const TYPE_PREFERRED = 1 << 3;
 
-/** Decodes one modeinfo at `offset`. */
+/**
+ * Decodes one modeinfo at `offset`.
+ * @throws {TypeError} `bytes` is not a Buffer
+ * @throws {RangeError} the modeinfo does not fit in `bytes` at `offset`
+ */
 export function decodeMode(bytes: Buffer, offset = 0): DisplayMode {
+  assertInstance('bytes', bytes, Buffer);
+  assertInt('offset', offset, 0, Number.MAX_SAFE_INTEGER);
+  // Buffer reads would let a short tail through (the name is a subarray): one modeinfo is 68 bytes.
+  if (offset + MODE_INFO_SIZE > bytes.length) throw rangeError(`a modeinfo is ${MODE_INFO_SIZE} bytes: offset ${offset} of ${bytes.length} leaves ${Math.max(0, bytes.length - offset)}`);
   const u16 = (at: number): number => bytes.readUInt16LE(offset + at);
   const nameBytes = bytes.subarray(offset + 36, offset + 68);
   const end = nameBytes.indexOf(0);

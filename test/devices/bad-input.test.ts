@@ -17,14 +17,17 @@ type Open = Omit<Subjects, 'closed' | 'pipe'>;
 /** One set of real objects; what has no device here comes from the stand-ins. */
 function real(memfd: Memfd, devices: DrmDevice[]): Open {
   const base = standIns(memfd);
-  // Keep the stand-ins that are real anyway (eventfd, memfd, sockets) and the VfioDevice.
-  const { eventfd, memfd: ownMemfd, socket, server, vfio, ...replaced } = base;
+  // Keep the stand-ins that are real anyway (eventfd, memfd, sockets, the uevent socket) and the VfioDevice.
+  const { eventfd, memfd: ownMemfd, socket, server, vfio, hotplug, ...replaced } = base;
   closeAll(replaced);
   const heap = DmaHeap.open('system');
   const dmaBuf = heap.allocate(4 * 4096);
   const gpu = DrmDevice.openByDriver('virtio_gpu', { type: 'render' });
   const vgem = DrmDevice.openByDriver('vgem');
-  devices.push(gpu, vgem);
+  // virtio-gpu's card node for KMS: the KMS test files each make a vkms device of their own, so no master is fought over.
+  const card = DrmDevice.openByDriver('virtio_gpu', { type: 'card' });
+  devices.push(gpu, vgem, card);
+  const kms = card.kms();
   const syncobj = gpu.createSyncobj();
   const timeline = SwSyncTimeline.create();
   return {
@@ -33,6 +36,9 @@ function real(memfd: Memfd, devices: DrmDevice[]): Open {
     socket,
     server,
     vfio,
+    hotplug,
+    kms,
+    request: kms.request(),
     heap,
     dmaBuf,
     mapping: dmaBuf.map({ length: 4096 }),
@@ -62,6 +68,7 @@ describe('bad input, over real devices', () => {
     const closed = real(backing, devices);
     closed.mapping.unmap();
     closeAll(closed);
+    closed.kms?.device.close(); // its Kms and request now answer ClosedError
     subjects = { ...open, closed, pipe };
     ready = true;
     release = () => {
@@ -81,5 +88,5 @@ describe('bad input, over real devices', () => {
 
   const needDevices = (ctx: TestContext): void => need(ctx, ready, 'no system heap or virtio-gpu (the VM rig has both)');
   it('has its devices', needDevices);
-  defineCases(() => subjects, needDevices);
+  defineCases(() => subjects, needDevices, 'device');
 });

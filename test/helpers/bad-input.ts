@@ -10,7 +10,9 @@
 // Keys: `Export` for a plain function, `Class.static` for a static,
 // `Class#member` for a method or accessor (the class that defines it, which
 // may be a base such as FdResource). Adding a public member means adding one
-// line here.
+// line here. Members whose object no host can build (Kms, AtomicRequest: a
+// Kms sets client caps on a real card node when made) wrap their cases in
+// onDevice(): the host test skips them, the device test runs them.
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import { type TestContext, expect, it } from 'vitest';
 import * as api from '../../lib/index.js';
 import {
   AbortError,
+  type AtomicRequest,
   ClosedError,
   type DmaBuf,
   DmaHeap,
@@ -27,8 +30,10 @@ import {
   EventFd,
   FdServer,
   FdSocket,
+  type DrmHotplugMonitor,
   type GemBuffer,
   KernelError,
+  type Kms,
   type Mapping,
   Memfd,
   type SwSyncTimeline,
@@ -57,6 +62,10 @@ export interface Subjects {
   udmabuf: Udmabuf;
   timeline: SwSyncTimeline;
   vfio: VfioDevice;
+  hotplug: DrmHotplugMonitor;
+  /** KMS on a card node, and a request of it: only in the VM (a host has no DRM, and Kms sets client caps when made). */
+  kms?: Kms;
+  request?: AtomicRequest;
   /** The read end of a pipe: an fd of a kind the library never adopts. */
   pipe: number;
   /** A closed object of each kind (made and closed before the fd count is taken). */
@@ -64,8 +73,32 @@ export interface Subjects {
 }
 
 type Case = [label: string, call: (s: Subjects) => unknown];
+/** Cases that need a real device: skipped on the host, run by test/devices/bad-input.test.ts. */
+interface DeviceOnly {
+  deviceOnly: string;
+  cases: Case[];
+}
 /** The bad inputs of one member, or why it has none (it takes no argument and cannot be closed). */
-export type Entry = Case[] | { none: string };
+export type Entry = Case[] | DeviceOnly | { none: string };
+
+const onDevice = (cases: Case[]): DeviceOnly => ({ deviceOnly: 'needs KMS (a card node), which no host stand-in has', cases });
+/** The Kms (present wherever a deviceOnly case runs). */
+const kms = (s: Subjects): Kms => s.kms as Kms;
+const closedKms = (s: Subjects): Kms => s.closed.kms as Kms;
+const request = (s: Subjects): AtomicRequest => s.request as AtomicRequest;
+const closedRequest = (s: Subjects): AtomicRequest => s.closed.request as AtomicRequest;
+const objectIds = new WeakMap<Kms, { crtc: number; plane: number; connector: number }>();
+/** Ids of a real CRTC, plane and connector of the subjects' Kms (discovered once). */
+function ids(s: Subjects): { crtc: number; plane: number; connector: number } {
+  let found = objectIds.get(kms(s));
+  if (!found) {
+    const r = kms(s).discover();
+    found = { crtc: r.crtcs[0]!.id, plane: r.planes[0]!.id, connector: r.connectors[0]!.id };
+    objectIds.set(kms(s), found);
+  }
+  return found;
+}
+const mode = { name: 'm', clock: 25175, hdisplay: 640, hsyncStart: 656, hsyncEnd: 752, htotal: 800, hskew: 0, vdisplay: 480, vsyncStart: 490, vsyncEnd: 492, vtotal: 525, vscan: 0, vrefresh: 60, flags: 0, type: 0, preferred: false };
 
 const any = (v: unknown): never => v as never;
 /** An fd number that is certainly not open. */
@@ -87,6 +120,15 @@ export const table: Record<string, Entry> = {
   DrmCap: { none: 'constant' },
   Seal: { none: 'constant' },
   MAX_FDS_PER_MESSAGE: { none: 'constant' },
+  AccessModeError: { none: 'error class' },
+  UnknownPropertyError: { none: 'error class' },
+  ClientCap: { none: 'constant' },
+  CTM_3X4_SIZE: { none: 'constant' },
+  EVENT_QUEUE_LIMIT: { none: 'constant' },
+  Format: { none: 'constant' },
+  MOD_INVALID: { none: 'constant' },
+  MOD_LINEAR: { none: 'constant' },
+  ObjectType: { none: 'constant' },
 
   // FdResource: the base of every fd-owning class.
   'FdResource#fd': [['closed object', (s) => s.closed.eventfd.fd]],
@@ -340,9 +382,33 @@ export const table: Record<string, Entry> = {
     ['wrong element', (s) => s.drm.waitSyncobjs([any(null)])],
     ['negative point', (s) => s.drm.waitSyncobjs([{ syncobj: s.syncobj, point: -1 }])],
     ['NaN timeout', (s) => s.drm.waitSyncobjs([{ syncobj: s.syncobj }], { timeout: NaN })],
+    ['negative timeout', (s) => s.drm.waitSyncobjs([{ syncobj: s.syncobj }], { timeout: -1 })],
+    ['wrong signal', (s) => s.drm.waitSyncobjs([{ syncobj: s.syncobj }], { signal: any({}) })],
     ['unknown option', (s) => s.drm.waitSyncobjs([{ syncobj: s.syncobj }], any({ any: true }))],
+    ['closed argument', (s) => s.drm.waitSyncobjs([{ syncobj: s.closed.syncobj }])],
     ['closed object', (s) => s.closed.drm.waitSyncobjs([{ syncobj: s.syncobj }])],
   ],
+  'DrmDevice#waitSyncobjsSync': [
+    ['wrong type', (s) => s.drm.waitSyncobjsSync(any({}))],
+    ['empty', (s) => s.drm.waitSyncobjsSync([])],
+    ['wrong element', (s) => s.drm.waitSyncobjsSync([any(null)])],
+    ['wrong-kind syncobj', (s) => s.drm.waitSyncobjsSync([{ syncobj: any(s.syncobjFd) }])],
+    ['negative point', (s) => s.drm.waitSyncobjsSync([{ syncobj: s.syncobj, point: -1 }])],
+    ['NaN timeout', (s) => s.drm.waitSyncobjsSync([{ syncobj: s.syncobj }], { timeout: NaN })],
+    ['negative timeout', (s) => s.drm.waitSyncobjsSync([{ syncobj: s.syncobj }], { timeout: -1 })],
+    ['huge deadline', (s) => s.drm.waitSyncobjsSync([{ syncobj: s.syncobj }], { deadlineNs: 1n << 64n })],
+    ['unknown option', (s) => s.drm.waitSyncobjsSync([{ syncobj: s.syncobj }], any(typo))],
+    ['closed argument', (s) => s.drm.waitSyncobjsSync([{ syncobj: s.closed.syncobj }])],
+    ['closed object', (s) => s.closed.drm.waitSyncobjsSync([{ syncobj: s.syncobj }])],
+  ],
+  // On the host (and the VM's render node) kms() is refused with FeatureError before the options are read; on the card node they are.
+  'DrmDevice#kms': [
+    ['wrong type', (s) => (s.kms?.device ?? s.drm).kms(any(5))],
+    ['unknown option', (s) => (s.kms?.device ?? s.drm).kms(any({ writeBack: true }))],
+    ['bad flag', (s) => (s.kms?.device ?? s.drm).kms({ colorPipeline: any('yes') })],
+    ['closed object', (s) => s.closed.drm.kms()],
+  ],
+  'DrmDevice#ownsHandle': { none: '@internal; takes a handle the library itself holds' },
   'DrmDevice#hasSyncobjEventfd': { none: '@internal; no argument' },
   'DrmDevice#syncobjWaits': { none: '@internal; no argument' },
   'DrmDevice#close': { none: 'no argument; a second call does nothing' },
@@ -585,6 +651,217 @@ export const table: Record<string, Entry> = {
     ['not an address', () => api.readPciDevice('zz:zz.z')],
     ['absent device', () => api.readPciDevice('ffff:ff:1f.7')],
   ],
+
+  'DrmHotplugMonitor.open': { none: 'no argument' },
+  'DrmHotplugMonitor#overflows': { none: 'a counter' },
+  'DrmHotplugMonitor#next': [
+    ['wrong type', (s) => s.hotplug.next(any(5))],
+    ['NaN', (s) => s.hotplug.next({ timeout: NaN })],
+    ['negative', (s) => s.hotplug.next({ timeout: -1 })],
+    ['wrong signal', (s) => s.hotplug.next({ signal: any('abort') })],
+    ['unknown option', (s) => s.hotplug.next(any(typo))],
+    ['closed object', (s) => s.closed.hotplug.next()],
+  ],
+  'DrmHotplugMonitor#events': [
+    ['wrong type', (s) => s.hotplug.events(any(5))],
+    ['wrong signal', (s) => s.hotplug.events({ signal: any({}) })],
+    ['unknown option', (s) => s.hotplug.events(any({ signl: 1 }))],
+    ['closed object', (s) => s.closed.hotplug.events()],
+  ],
+
+  // KMS: plain functions run anywhere; Kms and AtomicRequest need a card node.
+  fourcc: [
+    ['wrong type', () => api.fourcc(any(0x34325258))],
+    ['empty string', () => api.fourcc('')],
+    ['oversized string', () => api.fourcc('XRGB8888')],
+    ['NUL in string', () => api.fourcc('XR2\0')],
+  ],
+  fourccName: { none: 'total: any number names four bytes' },
+  modifierName: { none: 'total: any bigint has a name' },
+  toModifier: [
+    ['wrong type', () => api.toModifier('modifier', any(0))],
+    ['negative', () => api.toModifier('modifier', -1n)],
+    ['huge', () => api.toModifier('modifier', 1n << 64n)],
+    ['unknown name', () => api.toModifier('modifier', any('TILED'))],
+    ['oversized string', () => api.toModifier('modifier', any(`0x${'f'.repeat(17)}`))],
+  ],
+  encodeMode: [
+    ['wrong type', () => api.encodeMode(any('640x480'))],
+    ['missing field', () => api.encodeMode(any({ ...mode, clock: undefined }))],
+    ['NaN', () => api.encodeMode({ ...mode, hdisplay: NaN })],
+    ['negative', () => api.encodeMode({ ...mode, vtotal: -1 })],
+    ['huge', () => api.encodeMode({ ...mode, htotal: 2 ** 16 })],
+    ['bad name', () => api.encodeMode({ ...mode, name: any(5) })],
+    ['unknown key', () => api.encodeMode(any({ ...mode, refresh: 60 }))],
+  ],
+  decodeMode: [
+    ['wrong type', () => api.decodeMode(any(new Uint8Array(68).buffer))],
+    ['too short', () => api.decodeMode(Buffer.alloc(67))],
+    ['negative offset', () => api.decodeMode(Buffer.alloc(68), -1)],
+    ['NaN offset', () => api.decodeMode(Buffer.alloc(68), NaN)],
+    ['beyond', () => api.decodeMode(Buffer.alloc(68), 1)],
+  ],
+  encodeCtm3x4: [
+    ['wrong type', () => api.encodeCtm3x4(any('identity'))],
+    ['too few', () => api.encodeCtm3x4([1, 0, 0])],
+    ['NaN', () => api.encodeCtm3x4([NaN, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0])],
+    ['huge', () => api.encodeCtm3x4([2 ** 31, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0])],
+    ['wrong element', () => api.encodeCtm3x4([any('1'), 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0])],
+  ],
+  decodeCtm3x4: [
+    ['wrong type', () => api.decodeCtm3x4(any([1, 2, 3]))],
+    ['too short', () => api.decodeCtm3x4(Buffer.alloc(api.CTM_3X4_SIZE - 1))],
+  ],
+  decodeInFormats: [
+    ['wrong type', () => api.decodeInFormats(any('blob'))],
+    ['too short', () => api.decodeInFormats(Buffer.alloc(8))],
+    ['counts past the end', () => api.decodeInFormats(Buffer.from(new Uint32Array([1, 0, 1000, 24, 0, 0]).buffer))],
+  ],
+
+  'Framebuffer#id': { none: 'a number, kept after close()' },
+  'Framebuffer#idForCommit': { none: '@internal; no argument' },
+  'Framebuffer#remove': { none: 'no argument; after close() it does nothing' },
+  'PropertyBlob#id': { none: 'a number, kept after close()' },
+  'PropertyBlob#idForCommit': { none: '@internal; no argument' },
+
+  'Kms#close': { none: '@internal: DrmDevice#close calls it' },
+  'Kms#pendingEvents': { none: 'a counter' },
+  'Kms#configure': onDevice([
+    ['wrong type', (s) => kms(s).configure(any(5))],
+    ['bad flag', (s) => kms(s).configure({ writeback: any('yes') })],
+    ['unknown option', (s) => kms(s).configure(any({ writeBack: true }))],
+    ['closed object', (s) => closedKms(s).configure({})],
+  ]),
+  'Kms#discover': onDevice([['closed object', (s) => closedKms(s).discover()]]),
+  'Kms#properties': onDevice([
+    ['wrong type', (s) => kms(s).properties(any('1'))],
+    ['NaN', (s) => kms(s).properties(NaN)],
+    ['zero', (s) => kms(s).properties(0)],
+    ['negative', (s) => kms(s).properties(-1)],
+    ['huge', (s) => kms(s).properties(2 ** 40)],
+    ['id not a number', (s) => kms(s).properties(any({ id: '1' }))],
+    ['no such object', (s) => kms(s).properties(0xfffffff0)],
+    ['closed object', (s) => closedKms(s).properties(ids(s).crtc)],
+  ]),
+  'Kms#colorPipelines': onDevice([
+    ['without the cap', (s) => kms(s).colorPipelines(ids(s).plane)],
+    ['closed object', (s) => closedKms(s).colorPipelines(1)],
+  ]),
+  'Kms#addFramebuffer': onDevice([
+    ['wrong type', (s) => kms(s).addFramebuffer(any(5))],
+    ['missing width', (s) => kms(s).addFramebuffer(any({ height: 16, format: 'XR24', buffer: s.dmaBuf, pitch: 64 }))],
+    ['NaN', (s) => kms(s).addFramebuffer({ width: NaN, height: 16, format: 'XR24', buffer: s.dmaBuf, pitch: 64 })],
+    ['huge', (s) => kms(s).addFramebuffer({ width: 2 ** 16, height: 16, format: 'XR24', buffer: s.dmaBuf, pitch: 64 })],
+    ['bad format', (s) => kms(s).addFramebuffer({ width: 16, height: 16, format: 'XRGB8888', buffer: s.dmaBuf, pitch: 64 })],
+    ['negative format', (s) => kms(s).addFramebuffer({ width: 16, height: 16, format: -1, buffer: s.dmaBuf, pitch: 64 })],
+    ['no planes', (s) => kms(s).addFramebuffer({ width: 16, height: 16, format: 'XR24' })],
+    ['wrong-kind buffer', (s) => kms(s).addFramebuffer({ width: 16, height: 16, format: 'XR24', buffer: any(s.eventfd), pitch: 64 })],
+    ['missing pitch', (s) => kms(s).addFramebuffer({ width: 16, height: 16, format: 'XR24', buffer: s.dmaBuf })],
+    ['bad modifier', (s) => kms(s).addFramebuffer({ width: 16, height: 16, format: 'XR24', buffer: s.dmaBuf, pitch: 64, modifier: any('TILED') })],
+    ['unknown option', (s) => kms(s).addFramebuffer(any({ width: 16, height: 16, format: 'XR24', buffer: s.dmaBuf, pitch: 64, stride: 64 }))],
+    ['closed argument', (s) => kms(s).addFramebuffer({ width: 16, height: 16, format: 'XR24', buffer: s.closed.dmaBuf, pitch: 64 })],
+    ['closed object', (s) => closedKms(s).addFramebuffer({ width: 16, height: 16, format: 'XR24', buffer: s.dmaBuf, pitch: 64 })],
+  ]),
+  'Kms#createBlob': onDevice([
+    ['wrong type', (s) => kms(s).createBlob(any([1, 2, 3]))],
+    ['empty', (s) => kms(s).createBlob(new Uint8Array(0))],
+    ['closed object', (s) => closedKms(s).createBlob(new Uint8Array(4))],
+  ]),
+  'Kms#createModeBlob': onDevice([
+    ['wrong type', (s) => kms(s).createModeBlob(any(5))],
+    ['negative', (s) => kms(s).createModeBlob({ ...mode, clock: -1 })],
+    ['unknown key', (s) => kms(s).createModeBlob(any({ ...mode, refresh: 60 }))],
+    ['closed object', (s) => closedKms(s).createModeBlob(mode)],
+  ]),
+  'Kms#createCtm3x4Blob': onDevice([
+    ['wrong type', (s) => kms(s).createCtm3x4Blob(any('identity'))],
+    ['too few', (s) => kms(s).createCtm3x4Blob([1])],
+    ['NaN', (s) => kms(s).createCtm3x4Blob(new Array<number>(12).fill(NaN))],
+    ['closed object', (s) => closedKms(s).createCtm3x4Blob(new Array<number>(12).fill(0))],
+  ]),
+  'Kms#request': onDevice([['closed object', (s) => closedKms(s).request()]]),
+  'Kms#events': onDevice([['closed object', (s) => closedKms(s).events()]]),
+  'Kms#crtcSequence': onDevice([
+    ['wrong type', (s) => kms(s).crtcSequence(any('1'))],
+    ['NaN', (s) => kms(s).crtcSequence(NaN)],
+    ['negative', (s) => kms(s).crtcSequence(-1)],
+    ['no such CRTC', (s) => kms(s).crtcSequence(0xfffffff0)],
+    ['closed object', (s) => closedKms(s).crtcSequence(ids(s).crtc)],
+  ]),
+  'Kms#waitSequence': onDevice([
+    ['wrong type', (s) => kms(s).waitSequence(any('1'), 1)],
+    ['NaN', (s) => kms(s).waitSequence(ids(s).crtc, NaN)],
+    ['negative', (s) => kms(s).waitSequence(ids(s).crtc, -1)],
+    ['bad flag', (s) => kms(s).waitSequence(ids(s).crtc, 1, { relative: any('yes') })],
+    ['unknown option', (s) => kms(s).waitSequence(ids(s).crtc, 1, any({ relativ: true }))],
+    ['no such CRTC', (s) => kms(s).waitSequence(0xfffffff0, 1)],
+    ['closed object', (s) => closedKms(s).waitSequence(ids(s).crtc, 1)],
+  ]),
+  'Kms#setMaster': onDevice([['closed object', (s) => closedKms(s).setMaster()]]),
+  'Kms#dropMaster': onDevice([['closed object', (s) => closedKms(s).dropMaster()]]),
+  'Kms#createLease': onDevice([
+    ['wrong type', (s) => kms(s).createLease(any(5))],
+    ['empty', (s) => kms(s).createLease([])],
+    ['wrong element', (s) => kms(s).createLease([any('crtc')])],
+    ['zero', (s) => kms(s).createLease([0])],
+    ['bad flag', (s) => kms(s).createLease([ids(s).crtc], { nonblock: any('yes') })],
+    ['unknown option', (s) => kms(s).createLease([ids(s).crtc], any({ nonblocking: true }))],
+    ['closed object', (s) => closedKms(s).createLease([ids(s).crtc])],
+  ]),
+  'Kms#listLessees': onDevice([['closed object', (s) => closedKms(s).listLessees()]]),
+  'Kms#leasedObjects': onDevice([['closed object', (s) => closedKms(s).leasedObjects()]]),
+  'Kms#revokeLease': onDevice([
+    ['wrong type', (s) => kms(s).revokeLease(any('1'))],
+    ['zero', (s) => kms(s).revokeLease(0)],
+    ['NaN', (s) => kms(s).revokeLease(NaN)],
+    ['huge', (s) => kms(s).revokeLease(2 ** 32)],
+    ['no such lessee', (s) => kms(s).revokeLease(0xfffffff0)],
+    ['closed object', (s) => closedKms(s).revokeLease(1)],
+  ]),
+
+  'AtomicRequest#size': { none: 'a count' },
+  'AtomicRequest#set': onDevice([
+    ['wrong type', (s) => request(s).set(any('1'), 'ACTIVE', 1)],
+    ['zero', (s) => request(s).set(0, 'ACTIVE', 1)],
+    ['NaN', (s) => request(s).set(NaN, 'ACTIVE', 1)],
+    ['property not a string', (s) => request(s).set(ids(s).crtc, any(5), 1)],
+    ['unknown property', (s) => request(s).set(ids(s).crtc, 'ACTIV', 1)],
+    ['no such object', (s) => request(s).set(0xfffffff0, 'ACTIVE', 1)],
+    ['fraction', (s) => request(s).set(ids(s).crtc, 'ACTIVE', 1.5)],
+    ['wrong value type', (s) => request(s).set(ids(s).crtc, 'ACTIVE', any(Symbol('x')))],
+    ['unknown enum name', (s) => request(s).set(ids(s).plane, 'type', 'Primaryy')],
+    ['fence to another property', (s) => request(s).set(ids(s).crtc, 'ACTIVE', s.syncFile)],
+    ['out fence through set', (s) => request(s).set(ids(s).crtc, 'OUT_FENCE_PTR', 0)],
+    ['closed object', (s) => closedRequest(s).set(ids(s).crtc, 'ACTIVE', 1)],
+  ]),
+  'AtomicRequest#inFence': onDevice([
+    ['wrong type', (s) => request(s).inFence(ids(s).plane, any(s.eventfd))],
+    ['bad plane', (s) => request(s).inFence(any('plane'), s.syncFile)],
+    ['closed object', (s) => closedRequest(s).inFence(ids(s).plane, s.syncFile)],
+  ]),
+  'AtomicRequest#outFence': onDevice([
+    ['wrong type', (s) => request(s).outFence(any(null))],
+    ['negative', (s) => request(s).outFence(-1)],
+    ['not a CRTC', (s) => request(s).outFence(ids(s).plane)],
+    ['closed object', (s) => closedRequest(s).outFence(ids(s).crtc)],
+  ]),
+  'AtomicRequest#writebackFence': onDevice([
+    ['wrong type', (s) => request(s).writebackFence(any('1'))],
+    ['huge', (s) => request(s).writebackFence(2 ** 32)],
+    ['not a writeback connector', (s) => request(s).writebackFence(ids(s).crtc)],
+    ['closed object', (s) => closedRequest(s).writebackFence(ids(s).connector)],
+  ]),
+  'AtomicRequest#unset': onDevice([
+    ['wrong type', (s) => request(s).unset(any({}))],
+    ['property not a string', (s) => request(s).unset(ids(s).crtc, any(5))],
+    ['unknown property', (s) => request(s).unset(ids(s).crtc, 'ACTIV')],
+    ['closed object', (s) => closedRequest(s).unset(ids(s).crtc, 'ACTIVE')],
+  ]),
+  'AtomicRequest#commit': onDevice([
+    ['wrong type', (s) => request(s).commit(any(5))],
+    ['bad flag', (s) => request(s).commit({ testOnly: any('yes') })],
+    ['unknown option', (s) => request(s).commit(any({ testonly: true }))],
+  ]),
 };
 
 /** Every public member of the package, named as the table names them. */
@@ -657,13 +934,16 @@ export function openPipe(): [number, () => void] {
 /**
  * One test per (member, bad input) of the table: the call throws or rejects
  * with a typed error with a code (not accepted, not left pending), and the
- * process has as many fds after it as before.
+ * process has as many fds after it as before. `onDevice` entries are skipped
+ * on the host (`where: 'host'`) and run in the VM.
  */
-export function defineCases(subjects: () => Subjects, guard: (ctx: TestContext) => void = () => undefined): void {
+export function defineCases(subjects: () => Subjects, guard: (ctx: TestContext) => void = () => undefined, where: 'host' | 'device' = 'host'): void {
   for (const [member, entry] of Object.entries(table)) {
-    if (!Array.isArray(entry)) continue;
-    for (const [label, call] of entry) {
+    const deviceOnly = 'deviceOnly' in entry;
+    const cases = Array.isArray(entry) ? entry : 'cases' in entry ? entry.cases : [];
+    for (const [label, call] of cases) {
       it(`${member}: ${label}`, async (ctx) => {
+        if (deviceOnly && where === 'host') ctx.skip(entry.deviceOnly);
         guard(ctx);
         const fds = fdCount();
         const error = await outcome(() => call(subjects()));

@@ -10,6 +10,7 @@ import {
   DmaBuf,
   DmaHeap,
   DrmDevice,
+  DrmHotplugMonitor,
   EventFd,
   FdServer,
   FdSocket,
@@ -57,12 +58,18 @@ export function standIns(memfd: Memfd): Omit<Subjects, 'closed' | 'pipe'> {
     syncobjFd: new SyncobjFd(nullFd()),
     udmabuf: make(Udmabuf, nullFd()),
     timeline: make(SwSyncTimeline, nullFd()),
+    // A real netlink uevent socket: any Linux host can open one.
+    hotplug: DrmHotplugMonitor.open(),
     vfio: make(VfioDevice, { fd: nullFd(), via: 'group', iommu: 'noiommu', noIommu: true }, { address: '0000:00:04.0', iommuGroup: 0 }),
   };
 }
 
+/** Closes each object; a Kms (closed by its device, `close(error)` is internal) and an AtomicRequest (no close) are left alone. */
 export function closeAll(objects: object): void {
-  for (const value of Object.values(objects)) (value as { close?: () => void } | undefined)?.close?.();
+  for (const [key, value] of Object.entries(objects)) {
+    if (key === 'kms' || key === 'request') continue;
+    (value as { close?: () => void } | undefined)?.close?.();
+  }
 }
 
 
