@@ -14,11 +14,29 @@ import { Framebuffer } from './framebuffer.js';
 import type { PropertyInfo, PropertyTable } from './properties.js';
 
 /** A KMS object: its id, or anything with an `id` (what discovery returns). */
-export type KmsObjectRef = number | { readonly id: number };
+export type KmsObjectRef =
+  | number
+  | {
+      /** The object's KMS id (a connector, CRTC, plane, framebuffer…). */
+      readonly id: number;
+    };
 
 /** What `set()` takes; converted by the property's type. */
-export type PropertyValue = number | bigint | boolean | string | null | Framebuffer | PropertyBlob | SyncFile | { readonly id: number };
+export type PropertyValue =
+  | number
+  | bigint
+  | boolean
+  | string
+  | null
+  | Framebuffer
+  | PropertyBlob
+  | SyncFile
+  | {
+      /** A KMS object id, for an object property such as CRTC_ID or FB_ID. */
+      readonly id: number;
+    };
 
+/** Flags of `AtomicRequest.commit()` (drm_mode_atomic.flags). */
 export interface CommitOptions {
   /** Only check the request (DRM_MODE_ATOMIC_TEST_ONLY): nothing changes, no events, no fences. */
   testOnly?: boolean;
@@ -30,6 +48,7 @@ export interface CommitOptions {
   event?: boolean;
 }
 
+/** What `AtomicRequest.commit()` hands back once DRM_IOCTL_MODE_ATOMIC has returned. */
 export interface CommitResult {
   /** With `event`: resolves when each CRTC the request names has flipped (with the last CRTC's event). */
   flipped?: Promise<KmsEvent>;
@@ -41,11 +60,21 @@ export interface CommitResult {
 
 /** An atomic property name that the object does not have. */
 export class UnknownPropertyError extends TypeError {
+  /** Always `'UnknownPropertyError'`. */
   override name = 'UnknownPropertyError';
+  /** Always `'ERR_KMS_UNKNOWN_PROPERTY'`. */
   readonly code = 'ERR_KMS_UNKNOWN_PROPERTY';
+  /** The KMS object the property was looked up on. */
   readonly objectId: number;
+  /** The property name that was asked for. */
   readonly property: string;
 
+  /**
+   * Thrown by `AtomicRequest.set()` and its helpers before anything is sent to the kernel.
+   * @param objectId the KMS object id
+   * @param property the name not found
+   * @param known the object's property names, listed in the message
+   */
   constructor(objectId: number, property: string, known: string[]) {
     super(`KMS object ${objectId} has no property '${property}' (it has: ${known.join(', ') || 'none'})`);
     this.objectId = objectId;

@@ -16,6 +16,7 @@ import { DeviceHandle } from '../drm/device-handle.js';
  * the kernel until it is replaced, so closing right after a commit is safe.
  */
 export class PropertyBlob extends DeviceHandle {
+  /** The blob's size in bytes (drm_mode_create_blob.length). */
   readonly length: number;
 
   /** @internal created by Kms */

@@ -14,6 +14,7 @@ import { type KmsProperty, ObjectType, type PropertyTable } from './properties.j
 
 /** One colour operation. JSON-able. */
 export interface Colorop {
+  /** The colorop's KMS object id (DRM_MODE_OBJECT_COLOROP). */
   id: number;
   /** The TYPE enum's name: `'1D Curve'`, `'1D LUT'`, `'3x4 Matrix'`, `'Multiplier'`, `'3D LUT'`. */
   type: string;
@@ -21,22 +22,27 @@ export interface Colorop {
   bypass?: boolean;
   /** For 1D curves: the curve kinds the driver offers, and the one selected. */
   curveTypes?: string[];
+  /** For 1D curves: the selected curve kind (the CURVE_1D_TYPE enum's current name). */
   curveType?: string;
   /** For 3x4 matrices: the current matrix (row-major, 12 numbers), when a DATA blob is set. */
   matrix?: number[];
   /** The next colorop's id, 0 at the end of the chain. */
   next: number;
+  /** All the colorop's properties with their current values. */
   properties: KmsProperty[];
 }
 
+/** One colour pipeline of a plane: an entry of its COLOR_PIPELINE enum and the chain of colorops it starts. */
 export interface ColorPipeline {
   /** The COLOR_PIPELINE value that selects it: the id of its first colorop. */
   id: number;
   /** The driver's name for it, e.g. `'Color Pipeline 42'`. */
   name: string;
+  /** Its colorops in processing order, following each NEXT link from the first. */
   colorops: Colorop[];
 }
 
+/** Bytes in a struct drm_color_ctm_3x4 blob: twelve 64-bit S31.32 values (96). */
 export const CTM_3X4_SIZE = 12 * 8;
 const SIGN = 1n << 63n;
 

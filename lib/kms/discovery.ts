@@ -12,23 +12,37 @@ import { fourccName, modifierName } from './fourcc.js';
 import { type DisplayMode, decodeMode, decodeModes } from './mode.js';
 import { type KmsProperty, ObjectType, type PropertyTable } from './properties.js';
 
+/** A connector's drm_mode_get_connector.connection: whether a sink is attached (DRM_MODE_CONNECTED, _DISCONNECTED, _UNKNOWNCONNECTION). */
 export type ConnectorStatus = 'connected' | 'disconnected' | 'unknown';
+/** A plane's immutable `type` property (DRM_PLANE_TYPE_PRIMARY, _OVERLAY, _CURSOR). */
 export type PlaneType = 'primary' | 'overlay' | 'cursor';
 
+/** A connector (DRM_IOCTL_MODE_GETCONNECTOR): a display output, such as an HDMI port or a writeback sink. */
 export interface KmsConnector {
+  /** The connector's KMS object id (connector_id). */
   id: number;
   /** The kernel's name: type name + '-' + typeId, e.g. `'Virtual-1'`, `'HDMI-A-2'`, `'Writeback-1'`. */
   name: string;
   /** The connector type's name (`'Virtual'`, `'HDMI-A'`, `'Writeback'`…). */
   type: string;
+  /** connector_type_id: its number among connectors of the same type, from 1. */
   typeId: number;
+  /** Whether a display is attached, as last probed. */
   status: ConnectorStatus;
   /** Millimetres, 0 when unknown. */
-  physicalSize: { widthMm: number; heightMm: number };
+  physicalSize: {
+    /** mm_width: the display's width in millimetres. */
+    widthMm: number;
+    /** mm_height: the display's height in millimetres. */
+    heightMm: number;
+  };
+  /** The subpixel order (enum subpixel_order): `'Unknown'`, `'HorizontalRGB'`, `'HorizontalBGR'`, `'VerticalRGB'`, `'VerticalBGR'` or `'None'`. */
   subpixel: string;
+  /** The modes the connector reports (from EDID or the driver), in the kernel's order. */
   modes: DisplayMode[];
   /** The encoder driving it now, 0 for none. */
   encoderId: number;
+  /** Ids of the encoders that can drive this connector. */
   encoders: number[];
   /** CRTC ids any of its encoders can be driven by. */
   possibleCrtcs: number[];
@@ -36,40 +50,61 @@ export interface KmsConnector {
   writeback: boolean;
   /** For writeback connectors: the formats it can write (WRITEBACK_PIXEL_FORMATS). */
   writebackFormats?: string[];
+  /** The connector's properties with their current values (DRM_MODE_OBJECT_CONNECTOR). */
   properties: KmsProperty[];
 }
 
+/** An encoder (DRM_IOCTL_MODE_GETENCODER): the stage between a CRTC and its connectors. */
 export interface KmsEncoder {
+  /** The encoder's KMS object id (encoder_id). */
   id: number;
+  /** The encoder type's name (DRM_MODE_ENCODER_*: `'TMDS'`, `'Virtual'`, `'DPMST'`…). */
   type: string;
+  /** The CRTC driving it now, 0 for none. */
   crtcId: number;
+  /** CRTC ids that can drive it (decoded from the possible_crtcs mask). */
   possibleCrtcs: number[];
+  /** The raw possible_clones mask: bit i set means it can share a CRTC with the i-th encoder of the resource list. */
   possibleClones: number;
 }
 
+/** A CRTC (DRM_IOCTL_MODE_GETCRTC): the scanout engine that composes planes and generates a display mode's timings. */
 export interface KmsCrtc {
+  /** The CRTC's KMS object id (crtc_id). */
   id: number;
   /** Its position in the resource list: bit `index` of possible_crtcs masks. */
   index: number;
   /** The ACTIVE property (a CRTC can hold a mode while inactive). */
   active: boolean;
+  /** The mode set on it, null when mode_valid is 0. */
   mode: DisplayMode | null;
+  /** The primary plane's framebuffer id, 0 for none. */
   fbId: number;
+  /** gamma_size: entries in the legacy gamma lookup table, 0 when it has none. */
   gammaSize: number;
+  /** The CRTC's properties with their current values (DRM_MODE_OBJECT_CRTC). */
   properties: KmsProperty[];
 }
 
+/** One format of a plane's IN_FORMATS blob with the modifiers it can be scanned out with. */
 export interface FormatModifiers {
+  /** The FourCC name, e.g. `'XR24'`. */
   format: string;
   /** `'LINEAR'`, `'INVALID'` or `0x`-prefixed hex (see `toModifier`). */
   modifiers: string[];
 }
 
+/** A plane (DRM_IOCTL_MODE_GETPLANE): a framebuffer source a CRTC composes. */
 export interface KmsPlane {
+  /** The plane's KMS object id (plane_id). */
   id: number;
+  /** Primary, overlay or cursor, from its `type` property (overlay when the property is missing). */
   type: PlaneType;
+  /** CRTC ids it can be attached to (decoded from the possible_crtcs mask). */
   possibleCrtcs: number[];
+  /** The CRTC it is attached to now, 0 for none. */
   crtcId: number;
+  /** The framebuffer it shows now, 0 for none. */
   fbId: number;
   /** FourCC names, e.g. `'XR24'`. */
   formats: string[];
@@ -77,16 +112,31 @@ export interface KmsPlane {
   formatCodes: number[];
   /** From IN_FORMATS: which modifiers each format takes (absent when the driver has no IN_FORMATS). */
   inFormats?: FormatModifiers[];
+  /** The plane's properties with their current values (DRM_MODE_OBJECT_PLANE). */
   properties: KmsProperty[];
 }
 
+/** Every KMS object of a device, as returned by `Kms.discover()`. */
 export interface KmsResources {
+  /** The connectors, in DRM_IOCTL_MODE_GETRESOURCES order. */
   connectors: KmsConnector[];
+  /** The encoders, in DRM_IOCTL_MODE_GETRESOURCES order. */
   encoders: KmsEncoder[];
+  /** The CRTCs, in DRM_IOCTL_MODE_GETRESOURCES order (the order of possible_crtcs bits). */
   crtcs: KmsCrtc[];
+  /** The planes, universal ones included (DRM_IOCTL_MODE_GETPLANERESOURCES). */
   planes: KmsPlane[];
-  /** Framebuffer size limits. */
-  limits: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number };
+  /** Framebuffer size limits, in pixels (drm_mode_card_res). */
+  limits: {
+    /** min_width: the narrowest framebuffer the device accepts. */
+    minWidth: number;
+    /** max_width: the widest framebuffer the device accepts. */
+    maxWidth: number;
+    /** min_height: the shortest framebuffer the device accepts. */
+    minHeight: number;
+    /** max_height: the tallest framebuffer the device accepts. */
+    maxHeight: number;
+  };
 }
 
 // drm_connector.c's drm_connector_enum_list, by DRM_MODE_CONNECTOR_* value.

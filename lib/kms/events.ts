@@ -12,11 +12,18 @@ import { AbortError, KernelError } from '../errors.js';
 import { type FdWatcher, READABLE } from '../fd-watcher.js';
 import { type RawKmsEvent, native } from '../native.js';
 
+/**
+ * The kernel event a `KmsEvent` came from: `'flip'` DRM_EVENT_FLIP_COMPLETE (a page flip or
+ * atomic commit with DRM_MODE_PAGE_FLIP_EVENT), `'vblank'` DRM_EVENT_VBLANK,
+ * `'sequence'` DRM_EVENT_CRTC_SEQUENCE (a sequence queued with `Kms.waitSequence`).
+ */
 export type KmsEventType = 'flip' | 'vblank' | 'sequence';
 
 /** One event. JSON-able except `timestampNs` and `userData`. */
 export interface KmsEvent {
+  /** Which kernel event it is. */
   type: KmsEventType;
+  /** The CRTC it is for (drm_event_vblank.crtc_id; for a sequence event, the CRTC the request was queued on). */
   crtcId: number;
   /** The CRTC's vblank counter at the event. */
   sequence: number;

@@ -28,11 +28,17 @@ export function toFourcc(name: string, format: string | number): number {
 
 /** Common formats by their drm_fourcc.h names. Byte order in memory is little-endian: XRGB8888 is B, G, R, X. */
 export const Format = {
+  /** `'XR24'`: 32 bpp, [31:0] x:R:G:B 8:8:8:8 little-endian; the padding byte is ignored. */
   XRGB8888: fourcc('XR24'),
+  /** `'AR24'`: 32 bpp, [31:0] A:R:G:B 8:8:8:8 little-endian. */
   ARGB8888: fourcc('AR24'),
+  /** `'XB24'`: 32 bpp, [31:0] x:B:G:R 8:8:8:8 little-endian; the padding byte is ignored. */
   XBGR8888: fourcc('XB24'),
+  /** `'AB24'`: 32 bpp, [31:0] A:B:G:R 8:8:8:8 little-endian. */
   ABGR8888: fourcc('AB24'),
+  /** `'RG16'`: 16 bpp, [15:0] R:G:B 5:6:5 little-endian. */
   RGB565: fourcc('RG16'),
+  /** `'NV12'`: YCbCr 4:2:0 in two planes, full-size Y then half-size interleaved Cb:Cr. */
   NV12: fourcc('NV12'),
 } as const;
 

@@ -23,8 +23,11 @@ export interface FramebufferPlane {
   offset?: number;
 }
 
+/** What `Kms.addFramebuffer()` takes (drm_mode_fb_cmd2 of DRM_IOCTL_MODE_ADDFB2). */
 export interface FramebufferOptions {
+  /** Width in pixels, 1 to 65535 (the device's limits may be narrower). */
   width: number;
+  /** Height in pixels, 1 to 65535 (the device's limits may be narrower). */
   height: number;
   /** FourCC name (`'XR24'`) or code. */
   format: string | number;
@@ -32,7 +35,9 @@ export interface FramebufferOptions {
   planes?: FramebufferPlane[];
   /** Shorthand for `planes: [{ buffer, pitch, offset }]`. */
   buffer?: GemBuffer | DmaBuf;
+  /** With `buffer`: bytes per row (see `FramebufferPlane.pitch`). */
   pitch?: number;
+  /** With `buffer`: byte offset of the image in the buffer (see `FramebufferPlane.offset`). Default 0. */
   offset?: number;
   /**
    * A format modifier for every plane (bigint, `'LINEAR'` or hex). Given, it
@@ -51,7 +56,9 @@ const FB_MODIFIERS = 1 << 1;
  * the device removes every framebuffer of the file.
  */
 export class Framebuffer extends DeviceHandle {
+  /** Width in pixels, as given to ADDFB2. */
   readonly width: number;
+  /** Height in pixels, as given to ADDFB2. */
   readonly height: number;
   /** FourCC name. */
   readonly format: string;

@@ -160,6 +160,7 @@ export class DrmHotplugMonitor extends FdResource {
     return this.#loop(signal);
   }
 
+  /** `for await (const e of monitor)`: the same iterator as `events()` without a signal. */
   [Symbol.asyncIterator](): AsyncGenerator<DrmHotplugEvent, void, undefined> {
     return this.events();
   }

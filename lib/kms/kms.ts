@@ -22,15 +22,23 @@ import { type KmsProperty, PropertyTable } from './properties.js';
 
 /** DRM_CLIENT_CAP_* values. */
 export const ClientCap = {
+  /** Stereo 3D layouts are advertised in mode flags (DRM_MODE_FLAG_3D_*; Linux 3.13+). */
   STEREO_3D: 1,
+  /** Every plane is listed, primary and cursor included, not only overlays (Linux 3.15+). */
   UNIVERSAL_PLANES: 2,
+  /** Atomic properties are exposed and DRM_IOCTL_MODE_ATOMIC allowed; implies UNIVERSAL_PLANES and ASPECT_RATIO (Linux 4.2+, atomic drivers). */
   ATOMIC: 3,
+  /** Modes carry their picture aspect ratio (DRM_MODE_FLAG_PIC_AR_*; Linux 4.18+). */
   ASPECT_RATIO: 4,
+  /** Writeback connectors are listed; needs ATOMIC first (Linux 4.19+). */
   WRITEBACK_CONNECTORS: 5,
+  /** The client sets cursor hotspots, so virtualized drivers show their cursor planes; needs ATOMIC first (Linux 6.6+). */
   CURSOR_PLANE_HOTSPOT: 6,
+  /** Planes' COLOR_PIPELINE and colorop properties can be set, and COLOR_ENCODING/COLOR_RANGE no longer; needs ATOMIC first (Linux 6.19+). */
   PLANE_COLOR_PIPELINE: 7,
 } as const;
 
+/** Client caps for `DrmDevice.kms()` and `Kms.configure()`. */
 export interface KmsOptions {
   /** Set DRM_CLIENT_CAP_WRITEBACK_CONNECTORS so writeback connectors are listed (default true). */
   writeback?: boolean;
@@ -43,6 +51,7 @@ export interface KmsOptions {
 
 /** A lease handed out by `Kms.createLease`. */
 export interface DrmLease {
+  /** The lessee id the kernel assigned (drm_mode_create_lease.lessee_id), for `Kms.revokeLease`. */
   lesseeId: number;
   /** The lessee's DRM file, owned by the caller: it sees only the leased objects. Closing it ends the lease. */
   device: DrmDevice;
@@ -66,8 +75,10 @@ const CRTC_SEQUENCE_NEXT_ON_MISS = 2;
  * PLANE_COLOR_PIPELINE on request (6.19+).
  */
 export class Kms {
+  /** The DRM device (card node) this KMS interface is on, e.g. for `createDumb()`. */
   readonly device: DrmDevice;
   readonly #host: KmsHost;
+  /** @internal property metadata and name tables, shared by discovery, atomic requests and colour pipelines */
   readonly props: PropertyTable;
   readonly #events: KmsEventReader;
   #colorPipeline = false;
@@ -193,7 +204,14 @@ export class Kms {
    * The CRTC's current vblank count and its time (DRM_IOCTL_CRTC_GET_SEQUENCE, Linux 4.15+).
    * @throws {KernelError} EINVAL: the CRTC is off or has no vblank support; ENOENT: no such CRTC
    */
-  crtcSequence(crtc: KmsObjectRef): { active: boolean; sequence: number; timestampNs: bigint } {
+  crtcSequence(crtc: KmsObjectRef): {
+    /** Whether the CRTC's output is active (drm_crtc_get_sequence.active). */
+    active: boolean;
+    /** The most recent vblank count (sequence). */
+    sequence: number;
+    /** CLOCK_MONOTONIC nanoseconds when the first pixel of that vblank's frame left the display engine (sequence_ns). */
+    timestampNs: bigint;
+  } {
     const r = check(native.kmsCrtcGetSequence(this.#fd(), idOf('crtc', crtc)), {
       syscall: 'ioctl',
       request: 'DRM_IOCTL_CRTC_GET_SEQUENCE',

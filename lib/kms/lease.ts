@@ -10,6 +10,7 @@ import { flag, options } from '../args.js';
 import { EACCES, PrivilegeError, check } from '../errors.js';
 import { native } from '../native.js';
 
+/** Options of `Kms.createLease()`. */
 export interface CreateLeaseOptions {
   /** Open the lessee fd O_NONBLOCK. Default false. */
   nonblock?: boolean;

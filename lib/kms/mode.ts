@@ -8,18 +8,29 @@ import { assertInstance, assertInt, assertString, options, rangeError } from '..
 
 /** One display timing, as plain numbers (JSON-able). */
 export interface DisplayMode {
+  /** The mode's name, e.g. `'1920x1080'` (at most 31 characters). */
   name: string;
   /** Pixel clock in kHz. */
   clock: number;
+  /** Visible width in pixels (hdisplay). */
   hdisplay: number;
+  /** Pixel at which horizontal sync starts (hsync_start), counted from the start of the line. */
   hsyncStart: number;
+  /** Pixel at which horizontal sync ends (hsync_end). */
   hsyncEnd: number;
+  /** Total line length in pixels, blanking included (htotal). */
   htotal: number;
+  /** Horizontal skew in pixels (hskew; 0 for almost every mode). */
   hskew: number;
+  /** Visible height in lines (vdisplay). */
   vdisplay: number;
+  /** Line at which vertical sync starts (vsync_start), counted from the top of the frame. */
   vsyncStart: number;
+  /** Line at which vertical sync ends (vsync_end). */
   vsyncEnd: number;
+  /** Total frame height in lines, blanking included (vtotal). */
   vtotal: number;
+  /** Times each line is scanned out (vscan; 0 or 1 mean once). */
   vscan: number;
   /** Refresh rate in Hz as the kernel rounds it. */
   vrefresh: number;

@@ -10,15 +10,25 @@ import { type RawKmsProperty, native } from '../native.js';
 
 /** DRM_MODE_OBJECT_* types. */
 export const ObjectType = {
+  /** DRM_MODE_OBJECT_CRTC. */
   CRTC: 0xcccccccc,
+  /** DRM_MODE_OBJECT_CONNECTOR. */
   CONNECTOR: 0xc0c0c0c0,
+  /** DRM_MODE_OBJECT_ENCODER. */
   ENCODER: 0xe0e0e0e0,
+  /** DRM_MODE_OBJECT_MODE. */
   MODE: 0xdededede,
+  /** DRM_MODE_OBJECT_PROPERTY. */
   PROPERTY: 0xb0b0b0b0,
+  /** DRM_MODE_OBJECT_FB: a framebuffer. */
   FB: 0xfbfbfbfb,
+  /** DRM_MODE_OBJECT_BLOB: a property blob. */
   BLOB: 0xbbbbbbbb,
+  /** DRM_MODE_OBJECT_PLANE. */
   PLANE: 0xeeeeeeee,
+  /** DRM_MODE_OBJECT_COLOROP: one stage of a plane colour pipeline (Linux 6.19+). */
   COLOROP: 0xfafafafa,
+  /** DRM_MODE_OBJECT_ANY: any type (lookups by id alone). */
   ANY: 0,
 } as const;
 
@@ -33,6 +43,10 @@ const PROP_OBJECT = 1 << 6;
 const PROP_SIGNED_RANGE = 2 << 6;
 const PROP_ATOMIC = 0x80000000;
 
+/**
+ * How a property's value is read, from its DRM_MODE_PROP_* flags: RANGE, SIGNED_RANGE,
+ * ENUM, BITMASK, BLOB (the value is a blob id) or OBJECT (the value is an object id).
+ */
 export type PropertyType = 'range' | 'signed-range' | 'enum' | 'bitmask' | 'blob' | 'object' | 'unknown';
 
 /**
@@ -40,8 +54,11 @@ export type PropertyType = 'range' | 'signed-range' | 'enum' | 'bitmask' | 'blob
  * integer and bigints otherwise (u64 ranges, 64-bit masks).
  */
 export interface KmsProperty {
+  /** The property's id (drm_mode_get_property.prop_id), the same on every object that has it. */
   id: number;
+  /** The property's name, e.g. `'CRTC_ID'`, `'FB_ID'`, `'ACTIVE'`. */
   name: string;
+  /** How the value is read. */
   type: PropertyType;
   /** Set by the driver; atomic commits may not change it. */
   immutable: boolean;
@@ -51,9 +68,15 @@ export interface KmsProperty {
   value: number | bigint;
   /** For ranges: inclusive bounds. */
   min?: number | bigint;
+  /** For ranges: the inclusive upper bound. */
   max?: number | bigint;
   /** For enums and bitmasks: the named values (for bitmasks, bit numbers). */
-  enums?: { name: string; value: number | bigint }[];
+  enums?: {
+    /** The value's name (drm_mode_property_enum.name). */
+    name: string;
+    /** The enum value, or for a bitmask the bit number. */
+    value: number | bigint;
+  }[];
   /** For enums: the name of the current value. For bitmasks: the names of the set bits. */
   valueName?: string | string[];
   /** For object properties: the type of object it refers to (`'CRTC'`, `'FB'`, `'COLOROP'`…). */

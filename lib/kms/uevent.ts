@@ -9,8 +9,9 @@
  */
 
 /** The actions a kobject uevent can carry (kobject_actions[] in lib/kobject_uevent.c). */
-export const UEVENT_ACTIONS = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'] as const;
-export type UeventAction = (typeof UEVENT_ACTIONS)[number];
+export const UEVENT_ACTIONS = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'] as const satisfies readonly UeventAction[];
+/** A uevent's ACTION: what happened to the device (enum kobject_action). */
+export type UeventAction = 'add' | 'remove' | 'change' | 'move' | 'online' | 'offline' | 'bind' | 'unbind';
 
 /** A parsed kernel uevent. */
 export interface Uevent {
