@@ -6,7 +6,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { fstatSync } from 'node:fs';
 
-import { assertInstance, assertOneOf, assertSize, assertString, flag, options, rangeError, valueError } from './args.js';
+import { assertInstance, assertOneOf, assertSize, assertString, flag, options, rangeError } from './args.js';
 import {
   type Access,
   DMA_BUF_SYNC_READ,

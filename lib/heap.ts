@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { assertOneOf, assertPath, assertSize, assertString, flag, options, valueError } from './args.js';
 import { type Access, O_CLOEXEC, O_RDONLY, accessModes, openMode } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
-import { EIO, ENOENT, ENOMEM, FeatureError, KernelError, check } from './errors.js';
+import { EIO, ENOENT, FeatureError, KernelError, check } from './errors.js';
 import { openFd } from './fd-native.js';
 import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';

@@ -8,7 +8,7 @@
 
 import { assertInt, assertString, valueError } from './args.js';
 import { O_CLOEXEC, O_RDWR } from './constants.js';
-import { EIO, ENOENT, FeatureError, KernelError, check } from './errors.js';
+import { EIO, ENOENT, FeatureError, check } from './errors.js';
 import { openFd } from './fd-native.js';
 import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';

@@ -6,10 +6,10 @@
 import { readdirSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 
-import { assertArray, assertInstance, assertInt, assertOneOf, assertPath, assertString, flag, options, typeError, valueError } from '../args.js';
+import { assertInstance, assertInt, assertOneOf, assertPath, assertString, flag, options } from '../args.js';
 import { O_CLOEXEC, O_RDWR } from '../constants.js';
 import { DmaBuf } from '../dma-buf.js';
-import { AbortError, ClosedError, EIO, ENOENT, EOPNOTSUPP, FeatureError, KernelError, PrivilegeError, check, checkFeature } from '../errors.js';
+import { AbortError, ENOENT, EOPNOTSUPP, FeatureError, PrivilegeError, check, checkFeature } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { closeFd, openFd } from '../fd-native.js';
 import { FdResource } from '../fd-resource.js';

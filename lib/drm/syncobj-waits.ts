@@ -20,13 +20,10 @@
  * exercise the fallbacks on a kernel that has the eventfd.
  * @module
  */
-// First on purpose: stripInternal drops the statement that carries the
-// module's @internal comment, so it must be an import no declaration needs.
-import { closeFd } from '../fd-native.js';
-import { KernelError } from '../errors.js';
-import { ECANCELED, ETIME, FenceError } from '../errors.js';
+import { ECANCELED, ETIME, KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
-import { type WaitLimits, limitedWait, withStack } from '../wait-limits.js';
+import { closeFd } from '../fd-native.js';
+import { type WaitLimits, limitedWait } from '../wait-limits.js';
 import { native } from '../native.js';
 import { SyncFile, fenceFailure } from '../sync-file.js';
 
