@@ -16,8 +16,12 @@ function ok(result) {
   return result;
 }
 
-// Whichever the addon has: the one-ioctl status call, or the whole info.
-const status = native.syncFileStatus ?? native.syncFileInfo;
+// The one-ioctl status call: the status itself, or below -65535 for a failed ioctl.
+const status = (fd) => {
+  const result = native.syncFileStatus(fd);
+  if (result <= -0x10000) throw new Error(`addon call failed: errno ${-0x10000 - result}`);
+  return result;
+};
 // The addon's own close when it has one (fd ownership in native code), else Node's.
 const close = native.fdClose ?? closeSync;
 
@@ -29,10 +33,10 @@ export function addonOps({ fds, syncobjHandle }, src) {
     ops.sync = () => (ok(native.dmaBufSync(fds.buf, SYNC_START_RW)), ok(native.dmaBufSync(fds.buf, SYNC_END_RW)));
     ops.export = () => {
       const fd = ok(native.dmaBufExportSyncFile(fds.buf, 3));
-      ok(status(fd));
+      status(fd);
       close(fd);
     };
-    ops.status = () => ok(status(fds.sync));
+    ops.status = () => status(fds.sync);
     ops.alloc = () => close(ok(native.dmaHeapAlloc(fds.heap, 4096, O_RDWR | O_CLOEXEC)));
     ops.map = () => {
       const buffer = ok(native.mmap(fds.buf, 0, 65536, 3));
@@ -41,10 +45,8 @@ export function addonOps({ fds, syncobjHandle }, src) {
     };
   }
   if (fds.drm !== undefined) {
-    const handles = Uint32Array.of(syncobjHandle);
-    const points = new BigUint64Array(1);
-    ops.query = () => ok(native.syncobjQuery(fds.drm, handles, points, 0));
-    ops.signal = () => ok(native.syncobjSignal(fds.drm, handles));
+    ops.query = () => ok(native.syncobjQuery(fds.drm, syncobjHandle, 0));
+    ops.signal = () => ok(native.syncobjSignal(fds.drm, syncobjHandle));
   }
   const dst = new Uint8Array(ok(native.mmap(fds.copy, 0, src.length, 3)));
   ops.copy = () => dst.set(src);

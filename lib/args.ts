@@ -91,13 +91,15 @@ export function assertOneOf<T extends string>(name: string, value: unknown, allo
   }
 }
 
+const NO_OPTIONS = Object.freeze({});
+
 /**
  * An options bag: undefined or a plain object whose keys are all in `keys`.
  * An unknown key is refused (ERR_INVALID_ARG_VALUE, naming it and the
  * accepted ones): a misspelt `timeout` must not silently mean "no timeout".
  */
 export function options<T extends object>(name: string, value: unknown, keys: readonly (keyof T & string)[]): Partial<T> {
-  if (value === undefined) return {};
+  if (value === undefined) return NO_OPTIONS; // shared: the common call allocates nothing
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(name, 'an object', value);
   for (const key of Object.keys(value)) {
     if (!(keys as readonly string[]).includes(key)) {

@@ -57,6 +57,8 @@ function assertNamed<T extends string>(fn: string, name: string, value: unknown,
   assertOneOf(name, value, allowed);
 }
 
+const isClosed = (mapping: Mapping): boolean => mapping.closed;
+
 /** Longest name DMA_BUF_SET_NAME keeps, in bytes, without the terminating NUL. */
 export const DMA_BUF_NAME_MAX = 31;
 
@@ -86,8 +88,15 @@ export const trackedMappings = Symbol('dmabuf.trackedMappings');
  * driver (`GemBuffer.exportDmaBuf`), udmabuf, VFIO, or another process.
  */
 export class DmaBuf extends FdResource {
-  /** Mappings made by map(), weakly: a mapping's owner decides its lifetime. */
-  readonly #mappings = new WeakMembers<Mapping>((mapping) => mapping.closed);
+  /**
+   * Mappings made by map(), weakly (a mapping's owner decides its lifetime),
+   * kept only for buffers an exporter may revoke (VfioDevice's, and any
+   * taken with fromFd): a WeakRef per map() is the costliest part of a map
+   * for the heap, GEM and udmabuf buffers that cannot be revoked.
+   */
+  #mappings: WeakMembers<Mapping> | undefined;
+  /** The size, read once: a dma-buf's size is fixed when it is created. */
+  #size: number | undefined;
 
   /** @internal use DmaBuf.fromFd */
   constructor(fd: number) {
@@ -101,7 +110,9 @@ export class DmaBuf extends FdResource {
    */
   static fromFd(fd: number): DmaBuf {
     assertFdKind(fd, 'dmaBuf');
-    return new DmaBuf(fd);
+    const buf = new DmaBuf(fd);
+    buf[trackedMappings](); // it may be a VFIO buffer: VfioDevice.revoke() unmaps what it mapped
+    return buf;
   }
 
   /**
@@ -109,7 +120,8 @@ export class DmaBuf extends FdResource {
    * @throws {ClosedError} after close()
    */
   get size(): number {
-    return fstatSync(this.open()).size;
+    const fd = this.open();
+    return (this.#size ??= fstatSync(fd).size);
   }
 
   /**
@@ -180,7 +192,7 @@ export class DmaBuf extends FdResource {
     } catch (error) {
       throw this.#explainMapFailure(error);
     }
-    this.#mappings.add(mapping);
+    this.#mappings?.add(mapping);
     return mapping;
   }
 
@@ -191,13 +203,17 @@ export class DmaBuf extends FdResource {
    * SIGBUS.
    */
   unmapAll(): void {
+    if (!this.#mappings) return;
     for (const mapping of this.#mappings) mapping.unmap();
     this.#mappings.clear();
   }
 
-  /** @internal The mappings made through this object (a symbol: no public member). */
+  /**
+   * @internal The mappings made through this object from now on (a symbol:
+   * no public member); the first call starts tracking them.
+   */
   [trackedMappings](): WeakMembers<Mapping> {
-    return this.#mappings;
+    return (this.#mappings ??= new WeakMembers<Mapping>(isClosed));
   }
 
   /**
@@ -241,7 +257,8 @@ export class DmaBuf extends FdResource {
    * @throws {FeatureError} the kernel predates the ioctl (ENOTTY)
    */
   exportSyncFile(waiter: FenceWaiter): SyncFile {
-    assertNamed('exportSyncFile', 'waiter', waiter, fenceWaiters, legacyExport);
+    // Compared directly first: the full check (and its messages) only for a bad argument.
+    if (waiter !== 'writer' && waiter !== 'reader') assertNamed('exportSyncFile', 'waiter', waiter, fenceWaiters, legacyExport);
     const flags = waiter === 'reader' ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_WRITE;
     const fd = this.#ioctl(native.dmaBufExportSyncFile(this.open(), flags), 'DMA_BUF_IOCTL_EXPORT_SYNC_FILE');
     return SyncFile.adopt(fd);
@@ -368,6 +385,7 @@ export class DmaBuf extends FdResource {
 
   /** ENOTTY means this kernel lacks the ioctl: a FeatureError saying which kernel has it. */
   #ioctl(result: number, request: string): number {
+    if (result >= 0) return result; // the error's details are built only for a failure
     const requires = requirement[request] ?? 'a newer kernel';
     return checkFeature(result, { missing: ENOTTY, feature: request, requires }, { syscall: 'ioctl', request });
   }

@@ -13,6 +13,10 @@ import { READABLE } from './fd-watcher.js';
 import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
 import { native } from './native.js';
 
+// Error details made once: read and write are per wake-up.
+const READ = Object.freeze({ syscall: 'read', context: 'eventfd' });
+const WRITE = Object.freeze({ syscall: 'write', context: 'eventfd' });
+
 /** Options of `EventFd.create()`. */
 export interface EventFdOptions {
   /** Each read takes 1 instead of the whole count (EFD_SEMAPHORE). Default false. */
@@ -65,7 +69,7 @@ export class EventFd extends FdResource {
   write(value: bigint | number = 1n): void {
     const v = toU64('value', value);
     if (v === 0n || v === 0xffffffffffffffffn) throw rangeError(`value must be from 1 to 2^64-2, received ${v}`);
-    check(native.eventfdWrite(this.open(), v), { syscall: 'write', context: 'eventfd' });
+    check(native.eventfdWrite(this.open(), v), WRITE);
   }
 
   /**
@@ -76,7 +80,7 @@ export class EventFd extends FdResource {
   read(): bigint | undefined {
     const value = native.eventfdRead(this.open());
     if (value === EAGAIN) return undefined;
-    if (typeof value === 'number') throw new KernelError(value, { syscall: 'read', context: 'eventfd' });
+    if (typeof value === 'number') throw new KernelError(value, READ);
     return value;
   }
 

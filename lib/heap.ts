@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { assertOneOf, assertPath, assertSize, assertString, flag, options, valueError } from './args.js';
 import { type Access, O_CLOEXEC, O_RDONLY, accessModes, openMode } from './constants.js';
 import { DmaBuf } from './dma-buf.js';
-import { EIO, ENOENT, FeatureError, KernelError, check } from './errors.js';
+import { EIO, ENOENT, FeatureError, KernelError } from './errors.js';
 import { openFd } from './fd-native.js';
 import { openError } from './node-access.js';
 import { FdResource } from './fd-resource.js';
@@ -102,7 +102,9 @@ export class DmaHeap extends FdResource {
    * page by page until memory runs out, and the OOM killer then picks a
    * victim, often this process. It cannot protect against a request that
    * fits now but not once other processes (or other allocations of this
-   * one) take their share, nor against several allocations that fit one by
+   * one) take their share (MemAvailable is re-read only when a request,
+   * with those since the last reading, is over an eighth of that reading,
+   * or the reading is over a second old), nor against several allocations that fit one by
    * one but not together; nor does it see cgroup memory limits, which the
    * heaps' pages are not charged to. Keep large allocations well under what
    * the machine has.
@@ -115,11 +117,10 @@ export class DmaHeap extends FdResource {
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);
     const fdFlags = openMode(access) | (cloexec ? O_CLOEXEC : 0);
-    const fd = check(native.dmaHeapAlloc(this.open(), size, fdFlags), {
-      syscall: 'ioctl',
-      request: 'DMA_HEAP_IOCTL_ALLOC',
-      context: `allocating ${size} bytes from dma-heap '${this.name}'`,
-    });
+    const fd = native.dmaHeapAlloc(this.open(), size, fdFlags);
+    if (fd < 0) {
+      throw new KernelError(fd, { syscall: 'ioctl', request: 'DMA_HEAP_IOCTL_ALLOC', context: `allocating ${size} bytes from dma-heap '${this.name}'` });
+    }
     return new DmaBuf(fd);
   }
 
@@ -132,7 +133,7 @@ export class DmaHeap extends FdResource {
         context: `${size} bytes from dma-heap '${this.name}' exceed the ${limit} bytes ${what}`,
       });
     };
-    const available = availableMemory();
+    const available = availableMemory(size);
     if (size > available) refuse('of memory available (MemAvailable)', available);
     if (!(this.#cma ??= isCmaHeap(this.name))) return;
     const cma = cmaFree();

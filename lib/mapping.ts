@@ -8,6 +8,10 @@ import { ClosedError, check } from './errors.js';
 import { native } from './native.js';
 import type { Access } from './constants.js';
 
+// Error details made once: map/unmap can be per frame.
+const MMAP = Object.freeze({ syscall: 'mmap', context: 'mapping a dma-buf' });
+const MUNMAP = Object.freeze({ syscall: 'munmap' });
+
 /**
  * Owns one mmap of a buffer, exposed as an ArrayBuffer over the mapped
  * memory. A mapping keeps the buffer alive on its own: closing the buffer's
@@ -44,7 +48,7 @@ export class Mapping implements Disposable {
   /** @internal */
   constructor(fd: number, offset: number, length: number, access: Access) {
     const prot = access === 'read' ? 1 : access === 'write' ? 2 : 3;
-    this.#buffer = check(native.mmap(fd, offset, length, prot), { syscall: 'mmap', context: 'mapping a dma-buf' });
+    this.#buffer = check(native.mmap(fd, offset, length, prot), MMAP);
     this.offset = offset;
     this.length = length;
     this.access = access;
@@ -120,7 +124,7 @@ export class Mapping implements Disposable {
     const buffer = this.#buffer;
     if (!buffer) return;
     this.#buffer = undefined;
-    check(native.munmap(buffer), { syscall: 'munmap' });
+    check(native.munmap(buffer), MUNMAP);
   }
 
   /** Same as unmap(). */

@@ -1,17 +1,39 @@
 // SPDX-License-Identifier: MIT
 /**
  * What the machine can still give, for DmaHeap.allocate's up-front refusal.
- * Cheap enough to ask on every allocation: MemAvailable comes from libuv
- * (os.freemem() reads that one line natively), and /proc/meminfo is read
- * only for CMA heaps, whose allocations are slow anyway.
+ * MemAvailable comes from libuv (os.freemem() parses /proc/meminfo), which
+ * costs more than a small allocation itself (40 us under QEMU TCG), so it
+ * is re-read only when the answer could change the outcome. /proc/meminfo is
+ * read for CMA heaps on every allocation; theirs are slow anyway.
  * @module
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 
-/** The kernel's estimate of memory available without swapping (MemAvailable), in bytes. */
-export function availableMemory(): number {
-  return freemem();
+// The last MemAvailable reading, when it was taken, and what has been asked for since.
+let reading = 0;
+let readAt = Number.NEGATIVE_INFINITY;
+let askedSince = 0;
+const MAX_AGE_MS = 1000;
+
+/**
+ * The kernel's estimate of memory available without swapping
+ * (MemAvailable), in bytes, for a request of `request` bytes. The last
+ * reading is reused while it cannot matter: it is under a second old and
+ * this request, with everything requested since it was taken, is at most an
+ * eighth of it, so the request fits unless more than seven eighths of the
+ * memory went elsewhere within that second. A request that could be refused
+ * always gets a fresh reading. Without `request`, always a fresh reading.
+ */
+export function availableMemory(request = Number.POSITIVE_INFINITY): number {
+  askedSince += request;
+  const now = performance.now();
+  if (askedSince > reading / 8 || now - readAt > MAX_AGE_MS) {
+    reading = freemem();
+    readAt = now;
+    askedSince = 0;
+  }
+  return reading;
 }
 
 /**

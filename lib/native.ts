@@ -10,6 +10,14 @@ import { loadAddon } from './load-addon.js';
 /** A result or a negative errno. */
 export type Errno = number;
 
+/** Where syncFileStatus puts a failed ioctl: below every fence status (-4095 at least). */
+export const SYNC_STATUS_IOCTL_ERROR = -0x10000;
+
+/** The -errno of a failed syncFileStatus call, or 0 when `result` is a status. */
+export function syncStatusErrno(result: number): number {
+  return result <= SYNC_STATUS_IOCTL_ERROR ? result - SYNC_STATUS_IOCTL_ERROR : 0;
+}
+
 export interface RawSyncFenceInfo {
   timeline: string;
   driver: string;
@@ -180,13 +188,16 @@ export interface NativeBinding {
   // sync_file (native/sync_file.cc)
   syncFileMerge(name: string, fd1: number, fd2: number): Errno;
   /**
-   * The file's own status (SYNC_IOC_FILE_INFO with num_fences = 0, one ioctl):
-   * `{status, fences}` with status 1 signalled, 0 active, or the fence's
-   * negative error, and the number of member fences; a bare number is the
-   * ioctl's -errno. The object keeps a failed fence's negative status apart
-   * from a failed call.
+   * The file's own status (SYNC_IOC_FILE_INFO with num_fences = 0, one
+   * ioctl): 1 signalled, 0 active, or the fence's negative error (>= -4095).
+   * A failed ioctl is `SYNC_STATUS_IOCTL_ERROR - errno`, below every fence
+   * status; `syncStatusErrno()` tells the two apart.
    */
-  syncFileStatus(fd: number): { status: number; fences: number } | Errno;
+  syncFileStatus(fd: number): number;
+  /** How many fences the file holds (1 unless merged). */
+  syncFileFenceCount(fd: number): Errno;
+  /** 1 if a member fence signalled with an error, 0 if none has. */
+  syncFileMemberFailed(fd: number): Errno;
   /** `status` is the file's own (as syncFileStatus); each member's is in `fences`. */
   syncFileInfo(fd: number): RawSyncFileInfo | Errno;
   syncFileSetDeadline(fd: number, deadlineNs: bigint): Errno;
@@ -230,11 +241,11 @@ export interface NativeBinding {
     flags: number,
     deadlineNs: bigint,
   ): Errno;
-  syncobjReset(fd: number, handles: Uint32Array): Errno;
-  syncobjSignal(fd: number, handles: Uint32Array): Errno;
+  syncobjReset(fd: number, handle: number): Errno;
+  syncobjSignal(fd: number, handle: number): Errno;
   syncobjTimelineSignal(fd: number, handles: Uint32Array, points: BigUint64Array, flags: number): Errno;
-  /** Fills `points` with each syncobj's last signalled (or, with flag 1, submitted) point. */
-  syncobjQuery(fd: number, handles: Uint32Array, points: BigUint64Array, flags: number): Errno;
+  /** The syncobj's last signalled (or, with flag 1, submitted) point; a number is -errno. */
+  syncobjQuery(fd: number, handle: number, flags: number): bigint | Errno;
   syncobjTransfer(fd: number, src: number, srcPoint: bigint, dst: number, dstPoint: bigint, flags: number): Errno;
   syncobjEventfd(fd: number, handle: number, point: bigint, eventfd: number, flags: number): Errno;
   /** Blocking wait on a dedicated thread (kernels without SYNCOBJ_EVENTFD); returns cancel(). */

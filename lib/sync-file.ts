@@ -4,12 +4,12 @@
  * @module
  */
 import { assertArray, assertInstance, assertString, options, toU64, valueError } from './args.js';
-import { ENOTTY, FenceError, check, checkFeature } from './errors.js';
+import { ENOTTY, FenceError, KernelError, check, checkFeature } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
 import { READABLE } from './fd-watcher.js';
 import { type WaitLimits, checkWaitLimits } from './wait-limits.js';
-import { type RawSyncFenceInfo, native } from './native.js';
+import { type RawSyncFenceInfo, native, syncStatusErrno } from './native.js';
 import { errnoName } from './errno-name.js';
 
 /** The state of a fence: still pending, signalled, or signalled with an error. */
@@ -50,10 +50,35 @@ export interface SyncFileInfo extends FenceStatus {
   fences: FenceInfo[];
 }
 
+// The two common answers are made once: status() is called per frame and
+// per wake-up, and should allocate nothing (the results are frozen).
+const SIGNALED: FenceStatus = Object.freeze({ state: 'signaled', status: 1 });
+const ACTIVE: FenceStatus = Object.freeze({ state: 'active', status: 0 });
+
 function toStatus(status: number): FenceStatus {
+  if (status === 1) return SIGNALED;
+  if (status === 0) return ACTIVE;
   if (status > 0) return { state: 'signaled', status };
-  if (status === 0) return { state: 'active', status };
   return { state: 'error', status, code: errnoName(status) };
+}
+
+const FILE_INFO = Object.freeze({ syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+
+/**
+ * @internal The file's own status (1 signalled, 0 active, negative: the
+ * fence's error) in one SYNC_IOC_FILE_INFO.
+ * @throws {KernelError} the ioctl failed (EBADF, ENOTTY for a foreign fd)
+ */
+export function fileStatus(fd: number): number {
+  const result = native.syncFileStatus(fd);
+  const errno = syncStatusErrno(result);
+  if (errno !== 0) throw new KernelError(errno, FILE_INFO);
+  return result;
+}
+
+/** @internal How many fences the file holds (1 unless it is a merge). */
+export function fenceCount(fd: number): number {
+  return check(native.syncFileFenceCount(fd), FILE_INFO);
 }
 
 function toFenceInfo(raw: RawSyncFenceInfo): FenceInfo {
@@ -65,7 +90,7 @@ export type FenceNames = Pick<RawSyncFenceInfo, 'timeline' | 'driver'>;
 
 /** The names of a sync_file's fences, read while they are active (once signalled, 7.2 hides them). */
 export function fenceNames(fd: number): FenceNames[] {
-  const raw = check(native.syncFileInfo(fd), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+  const raw = check(native.syncFileInfo(fd), FILE_INFO);
   return raw.fences.map(({ timeline, driver }) => ({ timeline, driver }));
 }
 
@@ -79,7 +104,7 @@ export function fenceNames(fd: number): FenceNames[] {
  * a signalled fence as 'detached-driver' on 'signaled-timeline'.
  */
 export function fenceFailure(fd: number, fileStatus: number, what: string, names?: readonly FenceNames[]): FenceError | undefined {
-  const raw = check(native.syncFileInfo(fd), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+  const raw = check(native.syncFileInfo(fd), FILE_INFO);
   const index = raw.fences.findIndex((fence) => fence.status < 0);
   const failed = raw.fences[index];
   if (failed) {
@@ -122,7 +147,7 @@ export class SyncFile extends FdResource {
    * @throws {KernelError} from SYNC_IOC_FILE_INFO
    */
   info(): SyncFileInfo {
-    const raw = check(native.syncFileInfo(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
+    const raw = check(native.syncFileInfo(this.open()), FILE_INFO);
     return { name: raw.name, ...toStatus(raw.status), fences: raw.fences.map(toFenceInfo) };
   }
 
@@ -132,13 +157,13 @@ export class SyncFile extends FdResource {
    * member has signalled. After that, whether a member's error shows here is
    * the kernel's choice (it records it only if something was waiting for the
    * merged fence, e.g. a poll or `wait()`); `info().fences` always has each
-   * member's status, and `wait()` checks them.
+   * member's status, and `wait()` checks them. The result is frozen (the
+   * common answers are shared objects, so a call allocates nothing).
    * @throws {ClosedError} after close()
    * @throws {KernelError} from SYNC_IOC_FILE_INFO
    */
   status(): FenceStatus {
-    const raw = check(native.syncFileStatus(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
-    return toStatus(raw.status);
+    return toStatus(fileStatus(this.open()));
   }
 
   /**
@@ -213,19 +238,26 @@ export class SyncFile extends FdResource {
    */
   wait(limits: WaitLimits = {}): Promise<void> {
     try {
+      const fd = this.open();
       let names: FenceNames[] | undefined;
+      let first = true;
       return this.watcher().wait(
         READABLE,
         () => {
-          const raw = check(native.syncFileStatus(this.open()), { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO' });
-          if (raw.status === 0) {
+          const status = fileStatus(this.open());
+          if (status === 0) {
             // Once, while a merged file is pending: the names a failed member loses on signalling.
-            if (raw.fences > 1) names ??= fenceNames(this.open());
-            return { done: false };
+            if (first && fenceCount(fd) > 1) names = fenceNames(fd);
+            first = false;
+            return NOT_YET;
           }
-          const failure = fenceFailure(this.open(), raw.status, 'sync_file', names);
+          // Signalled. The file's own status can miss a member's error (see
+          // fenceFailure), so the members are asked, in one ioctl; the error
+          // and its names are read only when one failed.
+          if (status > 0 && check(native.syncFileMemberFailed(fd), FILE_INFO) === 0) return DONE;
+          const failure = fenceFailure(fd, status, 'sync_file', names);
           if (failure) throw failure;
-          return { done: true, value: undefined };
+          return DONE;
         },
         checkWaitLimits(limits),
         'sync_file',
@@ -235,3 +267,7 @@ export class SyncFile extends FdResource {
     }
   }
 }
+
+// What wait()'s attempts answer, made once (an attempt runs per wake-up).
+const NOT_YET = Object.freeze({ done: false as const });
+const DONE = Object.freeze({ done: true as const, value: undefined });

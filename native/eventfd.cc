@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "napi_util.h"
+#include "plain_call.h"
 
 namespace dmabuf {
 namespace {
@@ -18,35 +19,40 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   return Result(info.Env(), fd < 0 ? -errno : fd);
 }
 
-// eventfdRead(fd) -> value (bigint) | -errno (number; -EAGAIN when zero and non-blocking)
-Napi::Value Read(const Napi::CallbackInfo& info) {
+// eventfdRead(fd) -> value (bigint) | -errno (number; -EAGAIN when zero and
+// non-blocking). Plain calls, read and write (plain_call.h): per wake-up.
+napi_value Read(napi_env env, napi_callback_info info) {
+  plain::Args<1> args(env, info);
+  int fd = plain::Int32(env, args.argv[0]);
   uint64_t value = 0;
   ssize_t n;
   do {
-    n = read(FdArg(info, 0), &value, sizeof(value));
+    n = read(fd, &value, sizeof(value));
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return Result(info.Env(), -errno);
-  if (n != sizeof(value)) return Result(info.Env(), -EIO);
-  return BigU64(info.Env(), value);
+  if (n < 0) return plain::Int(env, -errno);
+  if (n != sizeof(value)) return plain::Int(env, -EIO);
+  return plain::BigInt(env, value);
 }
 
 // eventfdWrite(fd, value: bigint) -> 0 | -errno
-Napi::Value Write(const Napi::CallbackInfo& info) {
-  uint64_t value = BigU64Arg(info, 1);
+napi_value Write(napi_env env, napi_callback_info info) {
+  plain::Args<2> args(env, info);
+  int fd = plain::Int32(env, args.argv[0]);
+  uint64_t value = plain::BigU64(env, args.argv[1]);
   ssize_t n;
   do {
-    n = write(FdArg(info, 0), &value, sizeof(value));
+    n = write(fd, &value, sizeof(value));
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return Result(info.Env(), -errno);
-  return Result(info.Env(), n == sizeof(value) ? 0 : -EIO);
+  if (n < 0) return plain::Int(env, -errno);
+  return plain::Int(env, n == sizeof(value) ? 0 : -EIO);
 }
 
 }  // namespace
 
 void InitEventFd(Napi::Env env, Napi::Object exports) {
   exports.Set("eventfdCreate", Napi::Function::New(env, Create));
-  exports.Set("eventfdRead", Napi::Function::New(env, Read));
-  exports.Set("eventfdWrite", Napi::Function::New(env, Write));
+  plain::Export(env, exports, "eventfdRead", Read);
+  plain::Export(env, exports, "eventfdWrite", Write);
 }
 
 }  // namespace dmabuf

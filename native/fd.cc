@@ -14,6 +14,7 @@
 
 #include "instance.h"
 #include "napi_util.h"
+#include "plain_call.h"
 
 namespace dmabuf {
 namespace {
@@ -28,19 +29,28 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return Result(info.Env(), fd < 0 ? -errno : fd);
 }
 
+InstanceData* PlainInstance(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<InstanceData*>(data);
+}
+
 // fdOwn(fd) -> 0: the fd now belongs to an object of this environment.
-Napi::Value Own(const Napi::CallbackInfo& info) {
-  Instance(info.Env())->owned_fds.insert(FdArg(info, 0));
-  return Result(info.Env(), 0);
+// Plain calls, own and close (plain_call.h): once per fd object.
+napi_value Own(napi_env env, napi_callback_info info) {
+  plain::Args<1> args(env, info);
+  PlainInstance(env)->owned_fds.insert(plain::Int32(env, args.argv[0]));
+  return plain::Int(env, 0);
 }
 
 // fdClose(fd) -> 0 | -errno. Linux releases the fd even when close(2)
 // reports EINTR, so it is never retried (a retry could close a reused number).
-Napi::Value Close(const Napi::CallbackInfo& info) {
-  int fd = FdArg(info, 0);
-  Instance(info.Env())->owned_fds.erase(fd);
+napi_value Close(napi_env env, napi_callback_info info) {
+  plain::Args<1> args(env, info);
+  int fd = plain::Int32(env, args.argv[0]);
+  PlainInstance(env)->owned_fds.erase(fd);
   int rc = close(fd);
-  return Result(info.Env(), rc == 0 || errno == EINTR ? 0 : -errno);
+  return plain::Int(env, rc == 0 || errno == EINTR ? 0 : -errno);
 }
 
 }  // namespace
@@ -54,8 +64,8 @@ void CleanupInstance(InstanceData* data) {
 
 void InitFd(Napi::Env env, Napi::Object exports) {
   exports.Set("fdOpen", Napi::Function::New(env, Open));
-  exports.Set("fdOwn", Napi::Function::New(env, Own));
-  exports.Set("fdClose", Napi::Function::New(env, Close));
+  plain::Export(env, exports, "fdOwn", Own);
+  plain::Export(env, exports, "fdClose", Close);
 }
 
 }  // namespace dmabuf

@@ -2,24 +2,26 @@
 // dma-heap allocation (/dev/dma_heap/<name>, include/uapi/linux/dma-heap.h).
 #include "ioctl.h"
 #include "napi_util.h"
+#include "plain_call.h"
 #include "uapi/dma_buf.h"
 
 namespace dmabuf {
 namespace {
 
-// dmaHeapAlloc(heapFd, length, fdFlags) -> dmaBufFd | -errno
-Napi::Value HeapAlloc(const Napi::CallbackInfo& info) {
+// dmaHeapAlloc(heapFd, length, fdFlags) -> dmaBufFd | -errno. A plain call (plain_call.h).
+napi_value HeapAlloc(napi_env env, napi_callback_info info) {
+  plain::Args<3> args(env, info);
   uapi::DmaHeapAllocationData arg{};
-  arg.len = U64Arg(info, 1);
-  arg.fd_flags = U32Arg(info, 2);
-  int rc = Ioctl(FdArg(info, 0), uapi::kDmaHeapIoctlAlloc, &arg);
-  return Result(info.Env(), rc < 0 ? rc : static_cast<int32_t>(arg.fd));
+  arg.len = plain::Size(env, args.argv[1]);
+  arg.fd_flags = plain::Uint32(env, args.argv[2]);
+  int rc = Ioctl(plain::Int32(env, args.argv[0]), uapi::kDmaHeapIoctlAlloc, &arg);
+  return plain::Int(env, rc < 0 ? rc : static_cast<int32_t>(arg.fd));
 }
 
 }  // namespace
 
 void InitHeap(Napi::Env env, Napi::Object exports) {
-  exports.Set("dmaHeapAlloc", Napi::Function::New(env, HeapAlloc));
+  plain::Export(env, exports, "dmaHeapAlloc", HeapAlloc);
 }
 
 }  // namespace dmabuf

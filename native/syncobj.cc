@@ -6,6 +6,7 @@
 
 #include "ioctl.h"
 #include "napi_util.h"
+#include "plain_call.h"
 #include "uapi/syncobj.h"
 
 namespace dmabuf {
@@ -88,17 +89,20 @@ Napi::Value TimelineWait(const Napi::CallbackInfo& info) {
   return Result(info.Env(), rc < 0 ? rc : static_cast<int64_t>(arg.first_signaled));
 }
 
-Napi::Value ArrayOp(const Napi::CallbackInfo& info, unsigned long request) {
-  auto handles = info[1].As<Napi::Uint32Array>();
+// One handle, by value: the binary calls and query are made per frame, and
+// a one-element array built per call would cost more than the ioctl.
+napi_value OneHandleOp(napi_env env, napi_callback_info info, unsigned long request) {
+  plain::Args<2> args(env, info);
+  uint32_t handle = plain::Uint32(env, args.argv[1]);
   DrmSyncobjArray arg{};
-  arg.handles = Address(handles);
-  arg.count_handles = static_cast<uint32_t>(handles.ElementLength());
-  return Result(info.Env(), Ioctl(FdArg(info, 0), request, &arg));
+  arg.handles = reinterpret_cast<uintptr_t>(&handle);
+  arg.count_handles = 1;
+  return plain::Int(env, Ioctl(plain::Int32(env, args.argv[0]), request, &arg));
 }
 
-// syncobjReset(fd, handles) / syncobjSignal(fd, handles) -> 0 | -errno
-Napi::Value Reset(const Napi::CallbackInfo& info) { return ArrayOp(info, kDrmIoctlSyncobjReset); }
-Napi::Value Signal(const Napi::CallbackInfo& info) { return ArrayOp(info, kDrmIoctlSyncobjSignal); }
+// syncobjReset(fd, handle) / syncobjSignal(fd, handle) -> 0 | -errno. Plain calls (plain_call.h).
+napi_value Reset(napi_env env, napi_callback_info info) { return OneHandleOp(env, info, kDrmIoctlSyncobjReset); }
+napi_value Signal(napi_env env, napi_callback_info info) { return OneHandleOp(env, info, kDrmIoctlSyncobjSignal); }
 
 Napi::Value TimelineArrayOp(const Napi::CallbackInfo& info, unsigned long request) {
   auto handles = info[1].As<Napi::Uint32Array>();
@@ -117,8 +121,19 @@ Napi::Value TimelineSignal(const Napi::CallbackInfo& info) {
   return TimelineArrayOp(info, kDrmIoctlSyncobjTimelineSignal);
 }
 
-// syncobjQuery(fd, handles, points (filled in), flags) -> 0 | -errno
-Napi::Value Query(const Napi::CallbackInfo& info) { return TimelineArrayOp(info, kDrmIoctlSyncobjQuery); }
+// syncobjQuery(fd, handle, flags) -> point (bigint) | -errno (number). A plain call.
+napi_value Query(napi_env env, napi_callback_info info) {
+  plain::Args<3> args(env, info);
+  uint32_t handle = plain::Uint32(env, args.argv[1]);
+  uint64_t point = 0;
+  DrmSyncobjTimelineArray arg{};
+  arg.handles = reinterpret_cast<uintptr_t>(&handle);
+  arg.points = reinterpret_cast<uintptr_t>(&point);
+  arg.count_handles = 1;
+  arg.flags = plain::Uint32(env, args.argv[2]);
+  int rc = Ioctl(plain::Int32(env, args.argv[0]), kDrmIoctlSyncobjQuery, &arg);
+  return rc < 0 ? plain::Int(env, rc) : plain::BigInt(env, point);
+}
 
 // syncobjTransfer(fd, src, srcPoint, dst, dstPoint, flags) -> 0 | -errno
 Napi::Value Transfer(const Napi::CallbackInfo& info) {
@@ -150,10 +165,10 @@ void InitSyncobj(Napi::Env env, Napi::Object exports) {
   exports.Set("syncobjFdToHandle", Napi::Function::New(env, FdToHandle));
   exports.Set("syncobjWait", Napi::Function::New(env, Wait));
   exports.Set("syncobjTimelineWait", Napi::Function::New(env, TimelineWait));
-  exports.Set("syncobjReset", Napi::Function::New(env, Reset));
-  exports.Set("syncobjSignal", Napi::Function::New(env, Signal));
+  plain::Export(env, exports, "syncobjReset", Reset);
+  plain::Export(env, exports, "syncobjSignal", Signal);
   exports.Set("syncobjTimelineSignal", Napi::Function::New(env, TimelineSignal));
-  exports.Set("syncobjQuery", Napi::Function::New(env, Query));
+  plain::Export(env, exports, "syncobjQuery", Query);
   exports.Set("syncobjTransfer", Napi::Function::New(env, Transfer));
   exports.Set("syncobjEventfd", Napi::Function::New(env, Eventfd));
 }

@@ -24,7 +24,7 @@ import { ECANCELED, ETIME, KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
 import { closeFd } from '../fd-native.js';
 import { type WaitLimits, limitedWait } from '../wait-limits.js';
-import { native } from '../native.js';
+import { native, syncStatusErrno } from '../native.js';
 import { SyncFile, fenceFailure } from '../sync-file.js';
 
 export const WAIT_ALL = 1;
@@ -66,8 +66,9 @@ export function pointFailure(deviceFd: number, handle: number, point: bigint, la
   if (fd < 0) return new KernelError(fd, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', context: label });
   try {
     const status = native.syncFileStatus(fd);
-    if (typeof status === 'number') return new KernelError(status, { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO', context: label });
-    return fenceFailure(fd, status.status, `syncobj ${handle} point ${point}`);
+    const errno = syncStatusErrno(status);
+    if (errno !== 0) return new KernelError(errno, { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO', context: label });
+    return fenceFailure(fd, status, `syncobj ${handle} point ${point}`);
   } catch (error) {
     return error as KernelError; // SYNC_IOC_FILE_INFO refused: reported, never thrown into a poll callback
   } finally {

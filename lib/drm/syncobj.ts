@@ -71,23 +71,19 @@ export class Syncobj extends DeviceHandle {
   /** @internal created by DrmDevice */
   constructor(device: DrmDevice, handle: number, release: () => void) {
     super(device, handle, release, 'syncobj');
-    this.#handles = Uint32Array.of(handle);
   }
-
-  /** The one-element handle array the array ioctls take, made once rather than per call. */
-  readonly #handles: Uint32Array;
 
   /**
    * Replaces the fence with an already signalled one (binary use; SYNCOBJ_SIGNAL).
    * @throws {ClosedError} / {KernelError}
    */
   signal(): void {
-    this.#call(native.syncobjSignal(this.deviceFd(), this.#handles), 'DRM_IOCTL_SYNCOBJ_SIGNAL');
+    this.#call(native.syncobjSignal(this.deviceFd(), this.handle), 'DRM_IOCTL_SYNCOBJ_SIGNAL');
   }
 
   /** Removes the fence, making the syncobj unsignalled (SYNCOBJ_RESET). */
   reset(): void {
-    this.#call(native.syncobjReset(this.deviceFd(), this.#handles), 'DRM_IOCTL_SYNCOBJ_RESET');
+    this.#call(native.syncobjReset(this.deviceFd(), this.handle), 'DRM_IOCTL_SYNCOBJ_RESET');
   }
 
   /**
@@ -114,13 +110,12 @@ export class Syncobj extends DeviceHandle {
    * @throws {FeatureError} the driver has no timeline syncobjs
    */
   query(opts?: { lastSubmitted?: boolean }): bigint {
-    const submitted = flag('options.lastSubmitted', options<{ lastSubmitted: boolean }>('options', opts, ['lastSubmitted']).lastSubmitted, false);
-    const points = new BigUint64Array(1);
-    this.#call(
-      native.syncobjQuery(this.deviceFd(), Uint32Array.of(this.handle), points, submitted ? QUERY_LAST_SUBMITTED : 0),
-      'DRM_IOCTL_SYNCOBJ_QUERY',
-    );
-    return points[0]!;
+    // No options object is made or walked for the common call, query().
+    const submitted = opts === undefined ? false : flag('options.lastSubmitted', options<{ lastSubmitted: boolean }>('options', opts, ['lastSubmitted']).lastSubmitted, false);
+    const point = native.syncobjQuery(this.deviceFd(), this.handle, submitted ? QUERY_LAST_SUBMITTED : 0);
+    if (typeof point === 'bigint') return point;
+    this.#call(point, 'DRM_IOCTL_SYNCOBJ_QUERY');
+    return 0n; // not reached: #call throws for a negative result
   }
 
   /**

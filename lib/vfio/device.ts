@@ -248,6 +248,7 @@ export class VfioDevice extends FdResource {
       throw new FeatureError(result, 'VFIO_DEVICE_FEATURE_DMA_BUF', 'the device\'s VFIO driver cannot export dma-bufs', details);
     }
     const buf = new DmaBuf(checkFeature(result, { missing: ENOTTY, feature: 'VFIO_DEVICE_FEATURE_DMA_BUF', requires: 'needs Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF' }, details));
+    buf[trackedMappings](); // its mappings are unmapped before a revoke
     this.#exported.add(buf);
     return buf;
   }

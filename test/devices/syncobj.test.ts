@@ -216,7 +216,7 @@ describe('DRM syncobj', () => {
     await expect(gpu.waitSyncobjs([{ syncobj: tl }], { timeout: -5 })).rejects.toBeInstanceOf(RangeError);
     await expect(gpu.waitSyncobjs([{ syncobj: {} as never }])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     // Handles the facade never hands out: the kernel's own answers.
-    expect(native.syncobjSignal(gpu.fd, Uint32Array.of(0xdead))).toBe(-constants.errno.ENOENT);
+    expect(native.syncobjSignal(gpu.fd, 0xdead)).toBe(-constants.errno.ENOENT);
     expect(native.syncobjDestroy(gpu.fd, 0xdead)).toBe(-constants.errno.EINVAL);
     // Flags the kernel does not define are refused, not ignored.
     expect(native.syncobjCreate(gpu.fd, 0x80)).toBe(-constants.errno.EINVAL);
