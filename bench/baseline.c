@@ -18,6 +18,7 @@
 // showing framebuffer A and B.
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/types.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -185,7 +186,8 @@ static void op_kms_test(long n) {
   }
 }
 
-// A real flip, then a blocking read() of its event (the card fd is blocking).
+// A real flip, then poll() until its event is there and read() it (the
+// open file is non-blocking once libuv watches it for the JS side).
 static void op_kms_flip(long n) {
   static int shown;
   for (long i = 0; i < n && !failed; i++) {
@@ -193,7 +195,9 @@ static void op_kms_flip(long n) {
     struct mode_atomic a = atomic_of(ATOMIC_FLIP, shown);
     if (xioctl(KMS, MODE_ATOMIC, &a) < 0) return;
     _Alignas(8) char buf[4096];
+    struct pollfd pfd = {.fd = KMS, .events = POLLIN};
     ssize_t got;
+    do got = poll(&pfd, 1, -1); while (got < 0 && errno == EINTR);
     do got = read(KMS, buf, sizeof buf); while (got < 0 && errno == EINTR);
     struct drm_event_head head;
     if (got < (ssize_t)sizeof head) { failed = got < 0 ? errno : EIO; return; }

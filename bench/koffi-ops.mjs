@@ -109,14 +109,20 @@ export async function koffiOps({ fds, syncobjHandle, planeUpdate }, src) {
     const testOnly = atomic(0x100, values[1]);
     const flips = values.map((list) => atomic(0x200 | 0x1, list)); // NONBLOCK | PAGE_FLIP_EVENT
     ops.kmsTest = () => ok(ioctl(fds.kms, MODE_ATOMIC, testOnly));
-    // The event is read by a blocking read() on a libuv pool thread (the card
-    // fd is blocking), as a koffi program that keeps its event loop free would.
+    // The wait is a blocking poll() on a libuv pool thread, as a koffi program
+    // that keeps its event loop free would do; then read() takes the event.
+    // (The fd is non-blocking once libuv watches it for the lib column.)
+    const poll = libc.func('int poll(void *, unsigned long, int)');
+    const pollfd = new Int16Array(4); // { int fd; short events; short revents }
+    new Int32Array(pollfd.buffer, 0, 1)[0] = fds.kms;
+    pollfd[2] = 1; // POLLIN
     const event = Buffer.alloc(4096);
-    const readAsync = () => new Promise((resolve, reject) => read.async(fds.kms, event, event.length, (error, n) => (error ? reject(error) : resolve(ok(n)))));
+    const readable = () => new Promise((resolve, reject) => poll.async(pollfd, 1, -1, (error, n) => (error ? reject(error) : resolve(ok(n)))));
     let shown = 0;
     ops.kmsFlip = async () => {
       ok(ioctl(fds.kms, MODE_ATOMIC, flips[(shown ^= 1)]));
-      await readAsync();
+      await readable();
+      ok(read(fds.kms, event, event.length));
     };
   }
   const dst = mmap(null, src.length, 3, 1, fds.copy, 0);

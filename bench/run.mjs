@@ -69,8 +69,8 @@ const NEEDS = {
 // Operations whose iteration is a promise (awaited in turn).
 const ASYNC = new Set(['kmsFlip']);
 // A flip takes one vblank whoever asks: small fixed batches keep the run short.
-const FLIP_BATCH = 2;
-const FLIP_REPS = 8;
+const FLIP_BATCH = 4;
+const FLIP_REPS = 6;
 
 const log = (s) => args.json || process.stderr.write(`${s}\n`);
 const only = args.only?.split(',');
