@@ -10,6 +10,8 @@ const O_RDWR = 2;
 const O_CLOEXEC = 0o2000000;
 const SYNC_START_RW = 3; // DMA_BUF_SYNC_READ | WRITE | START
 const SYNC_END_RW = 7; // ... | END
+const ATOMIC_TEST_ONLY = 0x100;
+const ATOMIC_FLIP = 0x200 | 0x1; // NONBLOCK | PAGE_FLIP_EVENT
 
 function ok(result) {
   if (typeof result === 'number' && result < 0) throw new Error(`addon call failed: errno ${-result}`);
@@ -26,7 +28,7 @@ const status = (fd) => {
 const close = native.fdClose ?? closeSync;
 
 /** One iteration of each operation through the raw binding, on the fds openLib() gave. */
-export function addonOps({ fds, syncobjHandle }, src) {
+export function addonOps({ fds, syncobjHandle, planeUpdate }, src) {
   const efd = ok(native.eventfdCreate(0, 0o4000 | O_CLOEXEC));
   const ops = { eventfd: () => (ok(native.eventfdWrite(efd, 1n)), ok(native.eventfdRead(efd))) };
   if (fds.buf !== undefined) {
@@ -48,7 +50,29 @@ export function addonOps({ fds, syncobjHandle }, src) {
     ops.query = () => ok(native.syncobjQuery(fds.drm, syncobjHandle, 0));
     ops.signal = () => ok(native.syncobjSignal(fds.drm, syncobjHandle));
   }
+  if (fds.kms !== undefined) Object.assign(ops, kmsOps(fds.kms, planeUpdate));
   const dst = new Uint8Array(ok(native.mmap(fds.copy, 0, src.length, 3)));
   ops.copy = () => dst.set(src);
   return { ops, close: () => (closeSync(efd), native.munmap(dst.buffer)) };
+}
+
+/**
+ * The plane update through native.kmsAtomic with prebuilt arrays. The flip
+ * waits for its event by polling the fd once per event-loop turn: the
+ * addon's own fd watch (pollerCreate) allows one per fd number, and the lib
+ * column's device holds the card fd's, so this column cannot arm one too.
+ */
+function kmsOps(fd, { objs, counts, props, values }) {
+  const arrays = [Uint32Array.from(objs), Uint32Array.from(counts), Uint32Array.from(props)];
+  const [valuesA, valuesB] = values.map((v) => BigUint64Array.from(v, BigInt));
+  const noSlots = new Uint32Array(0);
+  let shown = 0;
+  const turn = () => new Promise(setImmediate);
+  return {
+    kmsTest: () => ok(native.kmsAtomic(fd, ATOMIC_TEST_ONLY, ...arrays, valuesB, noSlots, 0n)),
+    kmsFlip: async () => {
+      ok(native.kmsAtomic(fd, ATOMIC_FLIP, ...arrays, (shown ^= 1) ? valuesB : valuesA, noSlots, 0n));
+      while (ok(native.kmsReadEvents(fd)).length === 0) await turn();
+    },
+  };
 }

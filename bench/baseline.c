@@ -9,11 +9,16 @@
 // It works on the same kernel objects as the JS side: the fds are inherited
 //   3 dma-heap (system)   4 a 64 KiB dma-buf   5 a sync_file
 //   6 a DRM device with syncobjs (virtio_gpu)   7 the 16 MiB copy target
+//   8 the vkms card, DRM master, its CRTC lit by the JS side
 // each closed ("ignore") when the machine lacks it; argv[1] is the syncobj
 // handle on fd 6 (the fd shares its DRM file with the JS side, so the handle
-// is valid here) and argv[2] the copy length.
+// is valid here) and argv[2] the copy length. argv[3..7] are the plane update
+// the KMS ops commit on fd 8 (the same open file, so the same DRM master), as
+// comma lists: object ids, property counts, property ids, and the values
+// showing framebuffer A and B.
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/types.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +37,11 @@ struct flags_fd { __u32 flags; __s32 fd; };
 struct file_info { char name[32]; __s32 status; __u32 flags; __u32 num_fences; __u32 pad; __u64 info; };
 struct syncobj_array { __u64 handles; __u32 count_handles; __u32 pad; };
 struct timeline_array { __u64 handles; __u64 points; __u32 count_handles; __u32 flags; };
+struct mode_atomic {
+  __u32 flags; __u32 count_objs; __u64 objs_ptr; __u64 count_props_ptr; __u64 props_ptr;
+  __u64 prop_values_ptr; __u64 reserved; __u64 user_data;
+};
+struct drm_event_head { __u32 type; __u32 length; };
 
 #define HEAP_ALLOC _IOWR('H', 0, struct heap_alloc)
 #define BUF_SYNC _IOW('b', 0, struct buf_sync)
@@ -39,8 +49,12 @@ struct timeline_array { __u64 handles; __u64 points; __u32 count_handles; __u32 
 #define SYNC_FILE_INFO _IOWR('>', 4, struct file_info)
 #define SYNCOBJ_SIGNAL _IOWR('d', 0xC5, struct syncobj_array)
 #define SYNCOBJ_QUERY _IOWR('d', 0xCB, struct timeline_array)
+#define MODE_ATOMIC _IOWR('d', 0xBC, struct mode_atomic)
+#define ATOMIC_TEST_ONLY 0x100
+#define ATOMIC_FLIP (0x200 | 0x1) /* NONBLOCK | PAGE_FLIP_EVENT */
+#define EVENT_FLIP_COMPLETE 0x02
 
-enum { HEAP = 3, BUF = 4, SYNC = 5, DRM = 6, COPY = 7 };
+enum { HEAP = 3, BUF = 4, SYNC = 5, DRM = 6, COPY = 7, KMS = 8 };
 
 static __u32 syncobj;
 static size_t copy_len;
@@ -141,16 +155,75 @@ static void op_copy(long n) {
   }
 }
 
+// The plane update from argv: a comma list into a fresh array of `size`-byte numbers.
+#define MAX_PROPS 64
+static __u32 kms_objs[MAX_PROPS], kms_counts[MAX_PROPS], kms_props[MAX_PROPS];
+static __u64 kms_values[2][MAX_PROPS];
+static __u32 kms_nobjs;
+
+static __u32 parse_list(const char *s, void *out, size_t size) {
+  __u32 n = 0;
+  for (char *end; s && *s && n < MAX_PROPS; s = *end ? end + 1 : end, n++) {
+    unsigned long long v = strtoull(s, &end, 0);
+    if (size == 4) ((__u32 *)out)[n] = (__u32)v;
+    else ((__u64 *)out)[n] = v;
+  }
+  return n;
+}
+
+static struct mode_atomic atomic_of(__u32 flags, int fb) {
+  return (struct mode_atomic){
+    .flags = flags, .count_objs = kms_nobjs, .objs_ptr = (uintptr_t)kms_objs,
+    .count_props_ptr = (uintptr_t)kms_counts, .props_ptr = (uintptr_t)kms_props,
+    .prop_values_ptr = (uintptr_t)kms_values[fb],
+  };
+}
+
+static void op_kms_test(long n) {
+  for (long i = 0; i < n; i++) {
+    struct mode_atomic a = atomic_of(ATOMIC_TEST_ONLY, 1);
+    xioctl(KMS, MODE_ATOMIC, &a);
+  }
+}
+
+// A real flip, then poll() until its event is there and read() it (the
+// open file is non-blocking once libuv watches it for the JS side).
+static void op_kms_flip(long n) {
+  static int shown;
+  for (long i = 0; i < n && !failed; i++) {
+    shown ^= 1;
+    struct mode_atomic a = atomic_of(ATOMIC_FLIP, shown);
+    if (xioctl(KMS, MODE_ATOMIC, &a) < 0) return;
+    _Alignas(8) char buf[4096];
+    struct pollfd pfd = {.fd = KMS, .events = POLLIN};
+    ssize_t got;
+    do got = poll(&pfd, 1, -1); while (got < 0 && errno == EINTR);
+    do got = read(KMS, buf, sizeof buf); while (got < 0 && errno == EINTR);
+    struct drm_event_head head;
+    if (got < (ssize_t)sizeof head) { failed = got < 0 ? errno : EIO; return; }
+    memcpy(&head, buf, sizeof head);
+    if (head.type != EVENT_FLIP_COMPLETE) failed = EPROTO;
+  }
+}
+
 struct op { const char *name; int fd; void (*run)(long); };
 static const struct op ops[] = {
   {"eventfd", -1, op_eventfd}, {"sync", BUF, op_sync},       {"export", BUF, op_export},
   {"status", SYNC, op_status}, {"alloc", HEAP, op_alloc},    {"map", BUF, op_map},
   {"query", DRM, op_query},    {"signal", DRM, op_signal},   {"copy", COPY, op_copy},
+  {"kmsTest", KMS, op_kms_test}, {"kmsFlip", KMS, op_kms_flip},
 };
 
 int main(int argc, char **argv) {
   syncobj = argc > 1 ? (__u32)strtoul(argv[1], NULL, 0) : 0;
   copy_len = argc > 2 ? (size_t)strtoull(argv[2], NULL, 0) : 16u << 20;
+  if (argc > 7) {
+    kms_nobjs = parse_list(argv[3], kms_objs, 4);
+    parse_list(argv[4], kms_counts, 4);
+    parse_list(argv[5], kms_props, 4);
+    parse_list(argv[6], kms_values[0], 8);
+    parse_list(argv[7], kms_values[1], 8);
+  }
   copy_src = malloc(copy_len);
   if (!copy_src) return 1;
   memset(copy_src, 0x5a, copy_len);

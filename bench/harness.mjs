@@ -14,6 +14,17 @@ export function jsColumn(fn) {
   };
 }
 
+/** A column from a per-iteration function returning a promise, each awaited in turn. */
+export function asyncColumn(fn) {
+  return {
+    async run(n) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) await fn();
+      return Number(process.hrtime.bigint() - t0) / n;
+    },
+  };
+}
+
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -45,11 +56,13 @@ async function calibrate(column, batchMs) {
 /**
  * Measures one operation across `columns` ({ name: column }). A column's run
  * may answer a string instead of a number: the reason it cannot run it.
+ * `n` fixes the batch size instead (for an operation whose time is set by
+ * the hardware, where calibrating would only cost time).
  * Returns { n, reps, columns: { name: { median, min } | { skip } } }.
  */
-export async function measure(columns, { reps, batchMs, sizeOn }) {
+export async function measure(columns, { reps, batchMs, sizeOn, n: fixedN }) {
   const names = Object.keys(columns);
-  const { n } = await calibrate(columns[sizeOn], batchMs);
+  const { n } = fixedN ? { n: fixedN } : await calibrate(columns[sizeOn], batchMs);
   const samples = Object.fromEntries(names.map((name) => [name, []]));
   const skips = {};
   for (const name of names) {

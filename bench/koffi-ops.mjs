@@ -4,7 +4,7 @@
 // koffi is an optional dev dependency: without it this column says why.
 
 /** The ops, or a string saying why there are none. */
-export async function koffiOps({ fds, syncobjHandle }, src) {
+export async function koffiOps({ fds, syncobjHandle, planeUpdate }, src) {
   let koffi;
   try {
     koffi = (await import('koffi')).default;
@@ -88,6 +88,42 @@ export async function koffiOps({ fds, syncobjHandle }, src) {
     ops.query = () => (ok(ioctl(fds.drm, SYNCOBJ_QUERY, query)), koffi.decode(point, 'uint64_t'));
     const signal = new BigUint64Array([koffi.address(handle), 1n]);
     ops.signal = () => ok(ioctl(fds.drm, SYNCOBJ_SIGNAL, signal));
+  }
+  if (fds.kms !== undefined) {
+    const MODE_ATOMIC = ioc(3, 'd', 0xbc, 56);
+    // The arrays live in C memory; drm_mode_atomic (flags, count_objs, then
+    // objs, count_props, props, prop_values, reserved, user_data pointers)
+    // points at them, one struct per framebuffer's value list.
+    const cArray = (type, list) => {
+      const mem = koffi.alloc(type, list.length);
+      koffi.encode(mem, koffi.array(type, list.length), list);
+      return koffi.address(mem);
+    };
+    const { objs, counts, props, values } = planeUpdate;
+    const shared = [cArray('uint32_t', objs), cArray('uint32_t', counts), cArray('uint32_t', props)];
+    const atomic = (flags, list) => {
+      const arg = new BigUint64Array([0n, ...shared, cArray('uint64_t', list.map(BigInt)), 0n, 0n]);
+      new Uint32Array(arg.buffer, 0, 2).set([flags, objs.length]);
+      return arg;
+    };
+    const testOnly = atomic(0x100, values[1]);
+    const flips = values.map((list) => atomic(0x200 | 0x1, list)); // NONBLOCK | PAGE_FLIP_EVENT
+    ops.kmsTest = () => ok(ioctl(fds.kms, MODE_ATOMIC, testOnly));
+    // The wait is a blocking poll() on a libuv pool thread, as a koffi program
+    // that keeps its event loop free would do; then read() takes the event.
+    // (The fd is non-blocking once libuv watches it for the lib column.)
+    const poll = libc.func('int poll(void *, unsigned long, int)');
+    const pollfd = new Int16Array(4); // { int fd; short events; short revents }
+    new Int32Array(pollfd.buffer, 0, 1)[0] = fds.kms;
+    pollfd[2] = 1; // POLLIN
+    const event = Buffer.alloc(4096);
+    const readable = () => new Promise((resolve, reject) => poll.async(pollfd, 1, -1, (error, n) => (error ? reject(error) : resolve(ok(n)))));
+    let shown = 0;
+    ops.kmsFlip = async () => {
+      ok(ioctl(fds.kms, MODE_ATOMIC, flips[(shown ^= 1)]));
+      await readable();
+      ok(read(fds.kms, event, event.length));
+    };
   }
   const dst = mmap(null, src.length, 3, 1, fds.copy, 0);
   ops.copy = () => memcpy(dst, src, src.length);

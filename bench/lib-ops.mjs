@@ -38,16 +38,94 @@ export function openLib() {
   const copyMapping = heap ? copyBuf.map() : new Mapping(copyBuf.fd, 0, COPY_LENGTH, 'readwrite');
   const drm = attempt('virtio_gpu', () => DrmDevice.openByDriver('virtio_gpu'), skips);
   const syncobj = drm && attempt('syncobj', () => drm.createSyncobj({ signaled: true }), skips);
+  const display = attempt('vkms', openDisplay, skips);
   return {
     skips,
     copyKind: heap ? 'dma-buf (system heap)' : 'memfd',
-    objects: { eventfd, heap, buf, syncFile, copyBuf, copyMapping, drm, syncobj },
-    fds: { heap: heap?.fd, buf: buf?.fd, sync: syncFile?.fd, drm: syncobj ? drm.fd : undefined, copy: copyBuf.fd },
+    objects: { eventfd, heap, buf, syncFile, copyBuf, copyMapping, drm, syncobj, display },
+    fds: { heap: heap?.fd, buf: buf?.fd, sync: syncFile?.fd, drm: syncobj ? drm.fd : undefined, copy: copyBuf.fd, kms: display?.device.fd },
     syncobjHandle: syncobj?.handle,
+    planeUpdate: display?.planeUpdate,
+    kmsMode: display?.modeText,
     close() {
+      display?.close();
       for (const o of [syncobj, drm, copyMapping, copyBuf, syncFile, buf, heap, eventfd]) o?.close();
     },
   };
+}
+
+/** The properties of a compositor's per-frame plane update, FB_ID first. */
+const PLANE_PROPS = ['FB_ID', 'CRTC_ID', 'SRC_X', 'SRC_Y', 'SRC_W', 'SRC_H', 'CRTC_X', 'CRTC_Y', 'CRTC_W', 'CRTC_H'];
+
+/**
+ * The vkms card as DRM master with its first pipe lit: two dumb XRGB8888
+ * framebuffers the size of the connector's smallest mode (vkms composes in
+ * software), the first shown by one blocking modeset. `planeUpdate` is the
+ * plane update as the raw columns send it: object ids, property counts,
+ * property ids and one value list per framebuffer, in PLANE_PROPS order.
+ */
+function openDisplay() {
+  const device = DrmDevice.openByDriver('vkms');
+  const owned = [device];
+  try {
+    const kms = device.kms();
+    kms.setMaster(); // the first opener is master already; this says so if another file is
+    const { crtcs, connectors, planes } = kms.discover();
+    const crtc = crtcs[0];
+    const connector = connectors.find((c) => !c.writeback && c.status === 'connected' && c.possibleCrtcs.includes(crtc.id));
+    const primary = planes.find((p) => p.type === 'primary' && p.possibleCrtcs.includes(crtc.id));
+    if (!connector || !primary) throw Object.assign(new Error(`no connected connector or primary plane on CRTC ${crtc.id}`), { code: 'ENODEV' });
+    const mode = connector.modes.reduce((a, b) => (b.hdisplay * b.vdisplay < a.hdisplay * a.vdisplay ? b : a));
+    const { hdisplay: width, vdisplay: height } = mode;
+    const fbs = [0, 1].map(() => {
+      const gem = device.createDumb({ width, height, bpp: 32 });
+      owned.unshift(gem);
+      const fb = kms.addFramebuffer({ buffer: gem, width, height, format: 'XR24' });
+      owned.unshift(fb);
+      return fb;
+    });
+    const modeBlob = kms.createModeBlob(mode);
+    owned.unshift(modeBlob);
+    const values = (fb) => [fb.id, crtc.id, 0, 0, width << 16, height << 16, 0, 0, width, height];
+    /** A compositor's per-frame request: show `fb` on the primary plane, full screen. */
+    const request = (fb) => {
+      const req = kms.request();
+      values(fb).forEach((v, i) => req.set(primary, PLANE_PROPS[i], i === 0 ? fb : v));
+      return req;
+    };
+    request(fbs[0]).set(connector, 'CRTC_ID', crtc).set(crtc, 'MODE_ID', modeBlob).set(crtc, 'ACTIVE', 1).commit({ allowModeset: true });
+    const ids = new Map(kms.properties(primary).map((p) => [p.name, p.id]));
+    // vkms's vblank timer runs at the mode's frame duration (htotal * vtotal / pixel clock).
+    const frameMs = (mode.htotal * mode.vtotal) / mode.clock;
+    return {
+      device,
+      kms,
+      fbs,
+      modeText: `${width}x${height}@${mode.vrefresh} Hz, a vblank every ${frameMs.toFixed(2)} ms`,
+      request,
+      planeUpdate: {
+        objs: [primary.id],
+        counts: [PLANE_PROPS.length],
+        props: PLANE_PROPS.map((name) => ids.get(name)),
+        values: fbs.map(values),
+      },
+      close() {
+        // Dark again, so the CRTC's vblank timer does not tick through the rest of the run.
+        kms
+          .request()
+          .set(connector, 'CRTC_ID', null)
+          .set(crtc, 'MODE_ID', null)
+          .set(crtc, 'ACTIVE', 0)
+          .set(primary, 'FB_ID', null)
+          .set(primary, 'CRTC_ID', null)
+          .commit({ allowModeset: true });
+        for (const o of owned) o.close();
+      },
+    };
+  } catch (error) {
+    for (const o of owned) o.close();
+    throw error;
+  }
 }
 
 /** One iteration of each operation through the public API. */
@@ -71,6 +149,13 @@ export function libOps({ objects: o }, src) {
   if (o.syncobj) {
     ops.query = () => o.syncobj.query();
     ops.signal = () => o.syncobj.signal();
+  }
+  if (o.display) {
+    const { fbs, request } = o.display;
+    ops.kmsTest = () => request(fbs[1]).commit({ testOnly: true });
+    let shown = 0;
+    // Async: resolves on the flip event, a vblank later.
+    ops.kmsFlip = () => request(fbs[(shown ^= 1)]).commit({ nonblock: true, event: true }).flipped;
   }
   const dst = new Uint8Array(o.copyMapping.buffer);
   ops.copy = () => dst.set(src);

@@ -32,6 +32,7 @@ export function printReport(result) {
     const c = op.columns;
     rows.push([op.name, op.n, cell(c.c), cell(c.lib), cell(c.addon), cell(c.koffi), fmtRatio(op.ratios.libC), fmtRatio(op.ratios.libKoffi), fmtRatio(op.ratios.libAddon)]);
     for (const [col, v] of Object.entries(c)) if (v.skip) notes.push(`${op.name}: ${col} skipped, ${v.skip}`);
+    if (op.note) notes.push(`${op.name}: ${op.note}`);
     if (key === 'copy') notes.push(`16 MiB copy target: ${op.target}; bandwidth lib ${op.gbps.lib} GB/s, C memcpy ${op.gbps.c} GB/s`);
   }
   console.log(`\n${table(rows)}`);

@@ -9,7 +9,7 @@
 // plus fence signal -> settle latency against a C poll() waiter and 10,000
 // pending waits. Speed is reported here, never asserted in tests.
 //
-// npm run bench       in the VM (scripts/vm/run), where heaps, sw_sync and virtio_gpu exist
+// npm run bench       in the VM (scripts/vm/run), where heaps, sw_sync, virtio_gpu and vkms exist
 // npm run bench:here  on this machine; what needs a device says why it skipped
 // Options: --json (one JSON document), --reps N (default 20), --batch-ms M
 // (default 20, 40 in the VM), --only op,op (operation keys), --no-latency, --no-waits.
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { addonOps } from './addon-ops.mjs';
 import { startBaseline } from './c-server.mjs';
 import { fenceLatency } from './fence-latency.mjs';
-import { jsColumn, measure } from './harness.mjs';
+import { asyncColumn, jsColumn, measure } from './harness.mjs';
 import { koffiOps } from './koffi-ops.mjs';
 import { COPY_LENGTH, libOps, openLib } from './lib-ops.mjs';
 import { pendingWaits } from './pending-waits.mjs';
@@ -52,8 +52,25 @@ const OPS = {
   query: 'syncobj query (virtio_gpu)',
   signal: 'syncobj signal (virtio_gpu)',
   copy: '16 MiB copy into a mapping',
+  kmsTest: 'KMS atomic TEST_ONLY plane update (vkms)',
+  kmsFlip: 'KMS page flip + flip event (vkms)',
 };
-const NEEDS = { sync: 'dma-heap', export: 'dma-heap', status: 'dma-heap', alloc: 'dma-heap', map: 'dma-heap', query: 'virtio_gpu', signal: 'virtio_gpu' };
+const NEEDS = {
+  sync: 'dma-heap',
+  export: 'dma-heap',
+  status: 'dma-heap',
+  alloc: 'dma-heap',
+  map: 'dma-heap',
+  query: 'virtio_gpu',
+  signal: 'virtio_gpu',
+  kmsTest: 'vkms',
+  kmsFlip: 'vkms',
+};
+// Operations whose iteration is a promise (awaited in turn).
+const ASYNC = new Set(['kmsFlip']);
+// A flip takes one vblank whoever asks: small fixed batches keep the run short.
+const FLIP_BATCH = 4;
+const FLIP_REPS = 6;
 
 const log = (s) => args.json || process.stderr.write(`${s}\n`);
 const only = args.only?.split(',');
@@ -63,7 +80,7 @@ const src = new Uint8Array(COPY_LENGTH).fill(0x5a);
 const lib = libOps(opened, src);
 const addon = addonOps(opened, src);
 const koffi = await koffiOps(opened, src);
-const c = startBaseline(opened.fds, opened.syncobjHandle, COPY_LENGTH);
+const c = startBaseline(opened.fds, opened.syncobjHandle, COPY_LENGTH, opened.planeUpdate);
 
 const ops = {};
 for (const [key, name] of Object.entries(OPS)) {
@@ -74,15 +91,18 @@ for (const [key, name] of Object.entries(OPS)) {
     log(`${name}: skipped`);
     continue;
   }
+  const column = ASYNC.has(key) ? asyncColumn : jsColumn;
   const columns = {
     c: { run: (n) => c.run(key, n) },
-    lib: jsColumn(lib[key]),
-    addon: jsColumn(addon.ops[key]),
-    koffi: typeof koffi === 'string' ? { run: () => koffi } : jsColumn(koffi.ops[key]),
+    lib: column(lib[key]),
+    addon: column(addon.ops[key]),
+    koffi: typeof koffi === 'string' ? { run: () => koffi } : column(koffi.ops[key]),
   };
   // A 16 MiB copy takes milliseconds: longer batches, so each holds several.
-  const m = await measure(columns, { reps, batchMs: key === 'copy' ? batchMs * 5 : batchMs, sizeOn: 'lib' });
+  const settings = key === 'kmsFlip' ? { reps: Math.min(reps, FLIP_REPS), n: FLIP_BATCH } : { reps, batchMs: key === 'copy' ? batchMs * 5 : batchMs };
+  const m = await measure(columns, { ...settings, sizeOn: 'lib' });
   ops[key] = { name, ...m, ratios: ratios(m.columns) };
+  if (key === 'kmsFlip') ops[key].note = `vblank-bound: each flip completes at the next vblank, so every column measures the display's frame period (${opened.kmsMode}), not the call`;
   if (key === 'copy') {
     const gbps = (col) => (col.median ? Number((COPY_LENGTH / col.median).toFixed(2)) : null);
     ops[key].target = opened.copyKind;
