@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // sync_file ioctls (include/uapi/linux/sync_file.h).
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -22,7 +23,12 @@ constexpr int32_t kSyncStatusIoctlError = -0x10000;
 Napi::Value Merge(const Napi::CallbackInfo& info) {
   SyncMergeData arg{};
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  std::strncpy(arg.name, name.c_str(), sizeof(arg.name) - 1);
+  // At most 31 bytes fit; a longer name is cut before the character that
+  // would straddle the limit, never inside it (a UTF-8 continuation byte
+  // starts with the bits 10).
+  size_t length = std::min(name.size(), sizeof(arg.name) - 1);
+  while (length > 0 && length < name.size() && (static_cast<unsigned char>(name[length]) & 0xC0) == 0x80) --length;
+  std::memcpy(arg.name, name.data(), length);
   arg.fd2 = FdArg(info, 2);
   arg.fence = -1;
   int rc = Ioctl(FdArg(info, 1), kSyncIocMerge, &arg);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClosedError, FenceError, SyncFile } from '../../lib/index.js';
+import { native } from '../../lib/native.js';
 import { fdCount } from '../helpers/env.js';
 import { openSwSync } from '../helpers/syncobj.js';
 
@@ -60,6 +61,16 @@ describe('SwSyncTimeline and SyncFile', () => {
     }
     expect(() => SyncFile.mergeAll([])).toThrow(TypeError);
     expect(() => SyncFile.mergeAll([{} as SyncFile])).toThrow(TypeError);
+  });
+
+  it('a merged name longer than 31 bytes is cut between characters, not inside one', (ctx) => {
+    using a = openSwSync(ctx);
+    using one = a.createFence(1);
+    using two = a.createFence(2);
+    // 20 two-byte characters: 40 bytes; 31 would end halfway through the 16th.
+    using merged = one.merge(two, { name: 'é'.repeat(20) });
+    expect(merged.info().name).toBe('é'.repeat(15));
+    expect(native.syncFileFenceCount(merged.fd)).toBe(1); // one timeline: the later fence only
   });
 
   it('destroying the timeline fails its fences with ENOENT, seen by info() and wait()', async (ctx) => {
