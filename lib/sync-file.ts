@@ -169,7 +169,7 @@ export class SyncFile extends FdResource {
   /**
    * A new sync_file that signals when both this one and `other` have
    * (SYNC_IOC_MERGE). Both inputs stay open and owned by their callers.
-   * @param opts.name the merged fence's name (at most 31 bytes; longer is cut by the kernel ABI)
+   * @param opts.name the merged fence's name (the kernel keeps 31 bytes: a longer name is cut to fit, between UTF-8 characters)
    * @throws {TypeError} `other` is not a SyncFile
    * @throws {ClosedError} either input is closed
    * @throws {KernelError} from SYNC_IOC_MERGE

@@ -67,6 +67,14 @@ export interface KmsHost {
 const CRTC_SEQUENCE_RELATIVE = 1;
 const CRTC_SEQUENCE_NEXT_ON_MISS = 2;
 
+/** Checks a KmsOptions bag (every key, before anything is set). */
+function parseKmsOptions(opts: unknown): { writeback: boolean; colorPipeline: boolean | undefined } {
+  const o = options<KmsOptions>('options', opts, ['writeback', 'colorPipeline']);
+  const writeback = flag('options.writeback', o.writeback, true);
+  const colorPipeline = o.colorPipeline === undefined ? undefined : flag('options.colorPipeline', o.colorPipeline, false);
+  return { writeback, colorPipeline };
+}
+
 /**
  * KMS on one DRM card node. Everything here needs a card node
  * (/dev/dri/cardN) of a driver with modesetting; commits and leases need the
@@ -90,9 +98,11 @@ export class Kms {
     const fd = (): number => this.device.fdForHandles();
     this.props = new PropertyTable(fd, this.device.path);
     this.#events = new KmsEventReader(fd, () => host.watcher(), `DRM device ${this.device.path}`);
+    // Options are checked before any cap is set: a bad bag changes nothing.
+    const wanted = parseKmsOptions(opts);
     this.#setCap(ClientCap.UNIVERSAL_PLANES, 'UNIVERSAL_PLANES', 'Linux 3.15+ with a KMS driver (a card node)');
     this.#setCap(ClientCap.ATOMIC, 'ATOMIC', 'Linux 4.2+ and a driver with atomic modesetting');
-    this.configure(opts);
+    this.#apply(wanted);
   }
 
   /**
@@ -101,14 +111,14 @@ export class Kms {
    * @throws {FeatureError} the kernel or driver lacks the cap
    */
   configure(opts?: KmsOptions): void {
-    const o = options<KmsOptions>('options', opts, ['writeback', 'colorPipeline']);
-    if (flag('options.writeback', o.writeback, true)) {
-      this.#setCap(ClientCap.WRITEBACK_CONNECTORS, 'WRITEBACK_CONNECTORS', 'Linux 4.19+');
-    }
-    if (o.colorPipeline !== undefined) {
-      const on = flag('options.colorPipeline', o.colorPipeline, false);
-      this.#setCap(ClientCap.PLANE_COLOR_PIPELINE, 'PLANE_COLOR_PIPELINE', 'Linux 6.19+ and the ATOMIC cap', on ? 1 : 0);
-      this.#colorPipeline = on;
+    this.#apply(parseKmsOptions(opts));
+  }
+
+  #apply(wanted: { writeback: boolean; colorPipeline: boolean | undefined }): void {
+    if (wanted.writeback) this.#setCap(ClientCap.WRITEBACK_CONNECTORS, 'WRITEBACK_CONNECTORS', 'Linux 4.19+');
+    if (wanted.colorPipeline !== undefined) {
+      this.#setCap(ClientCap.PLANE_COLOR_PIPELINE, 'PLANE_COLOR_PIPELINE', 'Linux 6.19+ and the ATOMIC cap', wanted.colorPipeline ? 1 : 0);
+      this.#colorPipeline = wanted.colorPipeline;
     }
   }
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClosedError, DrmDevice, KernelError, PrivilegeError, SwSyncTimeline, UnknownPropertyError } from '../../lib/index.js';
+import { native } from '../../lib/native.js';
 import { fdCount } from '../helpers/env.js';
 import { dumbFb, modeset, openKms, pipeOf } from '../helpers/kms.js';
 
@@ -15,6 +16,16 @@ describe('KMS bad input', () => {
   });
   afterAll(() => {
     expect(fdCount()).toBe(fds);
+  });
+
+  it('kms() with a bad options bag throws before it sets any client cap', (ctx) => {
+    using f = openKms(ctx);
+    using fresh = DrmDevice.open(f.vkms.cardPath);
+    // Without UNIVERSAL_PLANES (which ATOMIC implies) the kernel lists no primary or cursor planes.
+    const before = native.kmsGetPlaneResources(fresh.fd);
+    expect(() => fresh.kms({ colorPipeline: 'yes' as unknown as boolean })).toThrow(TypeError);
+    expect(native.kmsGetPlaneResources(fresh.fd)).toEqual(before);
+    expect((native.kmsGetPlaneResources(f.device.fd) as number[]).length).toBeGreaterThan((before as number[]).length);
   });
 
   it('TEST_ONLY of impossible configurations is a KernelError and changes nothing', (ctx) => {
