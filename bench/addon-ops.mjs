@@ -63,15 +63,15 @@ export function addonOps({ fds, syncobjHandle, planeUpdate }, src) {
  * column's device holds the card fd's, so this column cannot arm one too.
  */
 function kmsOps(fd, { objs, counts, props, values }) {
-  const arrays = [Uint32Array.from(objs), Uint32Array.from(counts), Uint32Array.from(props)];
+  const arrays = [objs.length, Uint32Array.from(objs), Uint32Array.from(counts), Uint32Array.from(props)];
   const [valuesA, valuesB] = values.map((v) => BigUint64Array.from(v, BigInt));
-  const noSlots = new Uint32Array(0);
+  const noSlots = [0, new Uint32Array(0), new Int32Array(0)];
   let shown = 0;
   const turn = () => new Promise(setImmediate);
   return {
-    kmsTest: () => ok(native.kmsAtomic(fd, ATOMIC_TEST_ONLY, ...arrays, valuesB, noSlots, 0n)),
+    kmsTest: () => ok(native.kmsAtomic(fd, ATOMIC_TEST_ONLY, ...arrays, valuesB, ...noSlots, 0n)),
     kmsFlip: async () => {
-      ok(native.kmsAtomic(fd, ATOMIC_FLIP, ...arrays, (shown ^= 1) ? valuesB : valuesA, noSlots, 0n));
+      ok(native.kmsAtomic(fd, ATOMIC_FLIP, ...arrays, (shown ^= 1) ? valuesB : valuesA, ...noSlots, 0n));
       while (ok(native.kmsReadEvents(fd)).length === 0) await turn();
     },
   };

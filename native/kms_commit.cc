@@ -7,10 +7,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "ioctl.h"
 #include "napi_util.h"
+#include "plain_call.h"
 #include "uapi/drm_mode.h"
 
 namespace dmabuf {
@@ -69,37 +69,61 @@ Napi::Value DestroyPropBlob(const Napi::CallbackInfo& info) {
   return Result(info.Env(), Ioctl(FdArg(info, 0), kDrmIoctlModeDestroyPropBlob, &arg));
 }
 
-// kmsAtomic(fd, flags, objs, countProps, props, values: BigUint64Array, outSlots, userData: bigint)
-//   -> fds[] (one per out slot, -1 where the kernel made none) | -errno
-// OUT_FENCE_PTR and WRITEBACK_OUT_FENCE_PTR take a user pointer to an s32 the
-// kernel fills with a new sync_file fd: `outSlots` names the value indices to
-// point at storage here, so JavaScript never handles an address.
-Napi::Value Atomic(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto objs = info[2].As<Napi::Uint32Array>();
-  auto counts = info[3].As<Napi::Uint32Array>();
-  auto props = info[4].As<Napi::Uint32Array>();
-  auto valuesIn = info[5].As<Napi::BigUint64Array>();
-  auto slots = info[6].As<Napi::Uint32Array>();
-  std::vector<uint64_t> values(valuesIn.Data(), valuesIn.Data() + valuesIn.ElementLength());
-  std::vector<int32_t> fds(slots.ElementLength(), -1);
-  for (size_t i = 0; i < fds.size(); ++i) {
-    if (slots[i] >= values.size()) return Result(env, -EINVAL);
-    values[slots[i]] = reinterpret_cast<uintptr_t>(&fds[i]);
+template <typename T> constexpr napi_typedarray_type kTypeOf = napi_uint32_array;
+template <> constexpr napi_typedarray_type kTypeOf<int32_t> = napi_int32_array;
+template <> constexpr napi_typedarray_type kTypeOf<uint64_t> = napi_biguint64_array;
+
+// A typed array's elements in place; empty unless it is the expected type.
+template <typename T>
+struct Words {
+  T* data = nullptr;
+  size_t length = 0;
+  Words(napi_env env, napi_value value) {
+    napi_typedarray_type type;
+    void* p = nullptr;
+    size_t n = 0;
+    if (napi_get_typedarray_info(env, value, &type, &n, &p, nullptr, nullptr) != napi_ok || type != kTypeOf<T>) return;
+    data = static_cast<T*>(p);
+    length = n;
+  }
+};
+
+// kmsAtomic(fd, flags, nObjs, objs, countProps, props, values: BigUint64Array,
+//           nSlots, outSlots, outFds: Int32Array, userData: bigint) -> 0 | -errno
+// A plain Node-API callback (plain_call.h): a compositor commits per frame.
+// The typed arrays are lib/'s reused scratch, larger than the request, so
+// the counts say how much of them is used; the kernel reads them in place
+// (nothing is copied here). OUT_FENCE_PTR and WRITEBACK_OUT_FENCE_PTR take a
+// user pointer to an s32 the kernel fills with a new sync_file fd: for each
+// of the first nSlots `outSlots` (value indices), the value becomes the
+// address of outFds[i], so JavaScript never handles an address; outFds reads
+// -1 where the kernel made no fence.
+napi_value Atomic(napi_env env, napi_callback_info info) {
+  plain::Args<11> args(env, info);
+  Words<uint32_t> objs(env, args.argv[3]), counts(env, args.argv[4]), props(env, args.argv[5]), slots(env, args.argv[8]);
+  Words<uint64_t> values(env, args.argv[6]);
+  Words<int32_t> fds(env, args.argv[9]);
+  uint32_t nObjs = plain::Uint32(env, args.argv[2]);
+  uint32_t nSlots = plain::Uint32(env, args.argv[7]);
+  if (nObjs > objs.length || nObjs > counts.length || nSlots > slots.length || nSlots > fds.length) return plain::Int(env, -EINVAL);
+  // Bounds, so a caller's mistake is EINVAL rather than the kernel reading past an array.
+  uint64_t nProps = 0;
+  for (uint32_t i = 0; i < nObjs; ++i) nProps += counts.data[i];
+  if (nProps > props.length || nProps > values.length) return plain::Int(env, -EINVAL);
+  for (uint32_t i = 0; i < nSlots; ++i) {
+    if (slots.data[i] >= nProps) return plain::Int(env, -EINVAL);
+    fds.data[i] = -1;
+    values.data[slots.data[i]] = reinterpret_cast<uintptr_t>(&fds.data[i]);
   }
   DrmModeAtomic arg{};
-  arg.flags = U32Arg(info, 1);
-  arg.count_objs = objs.ElementLength();
-  arg.objs_ptr = reinterpret_cast<uintptr_t>(objs.Data());
-  arg.count_props_ptr = reinterpret_cast<uintptr_t>(counts.Data());
-  arg.props_ptr = reinterpret_cast<uintptr_t>(props.Data());
-  arg.prop_values_ptr = values.empty() ? 0 : reinterpret_cast<uintptr_t>(values.data());
-  arg.user_data = BigU64Arg(info, 7);
-  int rc = Ioctl(FdArg(info, 0), kDrmIoctlModeAtomic, &arg);
-  if (rc < 0) return Result(env, rc);
-  Napi::Array out = Napi::Array::New(env, fds.size());
-  for (size_t i = 0; i < fds.size(); ++i) out.Set(i, Napi::Number::New(env, fds[i]));
-  return out;
+  arg.flags = plain::Uint32(env, args.argv[1]);
+  arg.count_objs = nObjs;
+  arg.objs_ptr = reinterpret_cast<uintptr_t>(objs.data);
+  arg.count_props_ptr = reinterpret_cast<uintptr_t>(counts.data);
+  arg.props_ptr = reinterpret_cast<uintptr_t>(props.data);
+  arg.prop_values_ptr = reinterpret_cast<uintptr_t>(values.data);
+  arg.user_data = plain::BigU64(env, args.argv[10]);
+  return plain::Int(env, Ioctl(plain::Int32(env, args.argv[0]), kDrmIoctlModeAtomic, &arg));
 }
 
 Napi::Object DecodeEvent(Napi::Env env, const uint8_t* p, uint32_t type, uint32_t length) {
@@ -191,7 +215,7 @@ void InitKmsCommit(Napi::Env env, Napi::Object exports) {
   exports.Set("kmsCloseFb", Napi::Function::New(env, CloseFb));
   exports.Set("kmsCreatePropBlob", Napi::Function::New(env, CreatePropBlob));
   exports.Set("kmsDestroyPropBlob", Napi::Function::New(env, DestroyPropBlob));
-  exports.Set("kmsAtomic", Napi::Function::New(env, Atomic));
+  plain::Export(env, exports, "kmsAtomic", Atomic);
   exports.Set("kmsReadEvents", Napi::Function::New(env, ReadEvents));
   exports.Set("kmsCrtcGetSequence", Napi::Function::New(env, CrtcGetSequence));
   exports.Set("kmsCrtcQueueSequence", Napi::Function::New(env, CrtcQueueSequence));
