@@ -299,25 +299,8 @@ export interface NativeBinding {
   kmsCloseFb(fd: number, fbId: number): Errno;
   kmsCreatePropBlob(fd: number, bytes: Uint8Array): Errno;
   kmsDestroyPropBlob(fd: number, blobId: number): Errno;
-  /**
-   * The first `nObjs` of `objs`/`countProps`, and as many `props`/`values` as those counts
-   * add up to (the arrays may be longer: lib/ reuses them). The first `nSlots` of `outSlots`
-   * are indices into `values` that become pointers to `outFds[i]`, where the kernel writes a
-   * fresh sync_file fd (-1: none made).
-   */
-  kmsAtomic(
-    fd: number,
-    flags: number,
-    nObjs: number,
-    objs: Uint32Array,
-    countProps: Uint32Array,
-    props: Uint32Array,
-    values: BigUint64Array,
-    nSlots: number,
-    outSlots: Uint32Array,
-    outFds: Int32Array,
-    userData: bigint,
-  ): Errno;
+  /** One atomic request laid out as lib/kms/atomic-wire.ts describes; the kernel writes out-fence fds into it. */
+  kmsAtomic(fd: number, words: Uint32Array): Errno;
   kmsReadEvents(fd: number): RawKmsEvent[] | Errno;
   kmsCrtcGetSequence(fd: number, crtcId: number): { active: boolean; sequence: bigint; sequenceNs: bigint } | Errno;
   kmsCrtcQueueSequence(fd: number, crtcId: number, flags: number, sequence: bigint, userData: bigint): bigint | Errno;

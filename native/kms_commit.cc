@@ -69,60 +69,51 @@ Napi::Value DestroyPropBlob(const Napi::CallbackInfo& info) {
   return Result(info.Env(), Ioctl(FdArg(info, 0), kDrmIoctlModeDestroyPropBlob, &arg));
 }
 
-template <typename T> constexpr napi_typedarray_type kTypeOf = napi_uint32_array;
-template <> constexpr napi_typedarray_type kTypeOf<int32_t> = napi_int32_array;
-template <> constexpr napi_typedarray_type kTypeOf<uint64_t> = napi_biguint64_array;
-
-// A typed array's elements in place; empty unless it is the expected type.
-template <typename T>
-struct Words {
-  T* data = nullptr;
-  size_t length = 0;
-  Words(napi_env env, napi_value value) {
-    napi_typedarray_type type;
-    void* p = nullptr;
-    size_t n = 0;
-    if (napi_get_typedarray_info(env, value, &type, &n, &p, nullptr, nullptr) != napi_ok || type != kTypeOf<T>) return;
-    data = static_cast<T*>(p);
-    length = n;
-  }
-};
-
-// kmsAtomic(fd, flags, nObjs, objs, countProps, props, values: BigUint64Array,
-//           nSlots, outSlots, outFds: Int32Array, userData: bigint) -> 0 | -errno
+// kmsAtomic(fd, words: Uint32Array) -> 0 | -errno
 // A plain Node-API callback (plain_call.h): a compositor commits per frame.
-// The typed arrays are lib/'s reused scratch, larger than the request, so
-// the counts say how much of them is used; the kernel reads them in place
-// (nothing is copied here). OUT_FENCE_PTR and WRITEBACK_OUT_FENCE_PTR take a
-// user pointer to an s32 the kernel fills with a new sync_file fd: for each
-// of the first nSlots `outSlots` (value indices), the value becomes the
-// address of outFds[i], so JavaScript never handles an address; outFds reads
-// -1 where the kernel made no fence.
+// `words` holds the whole request, laid out as lib/kms/atomic-wire.ts says
+// (one array, so one Node-API call reads it); the kernel reads its regions
+// in place. OUT_FENCE_PTR and WRITEBACK_OUT_FENCE_PTR take a user pointer to
+// an s32 the kernel fills with a new sync_file fd: each slot's value becomes
+// the address of its fds word here, so JavaScript never handles an address;
+// a slot's fd reads -1 where the kernel made no fence.
 napi_value Atomic(napi_env env, napi_callback_info info) {
-  plain::Args<11> args(env, info);
-  Words<uint32_t> objs(env, args.argv[3]), counts(env, args.argv[4]), props(env, args.argv[5]), slots(env, args.argv[8]);
-  Words<uint64_t> values(env, args.argv[6]);
-  Words<int32_t> fds(env, args.argv[9]);
-  uint32_t nObjs = plain::Uint32(env, args.argv[2]);
-  uint32_t nSlots = plain::Uint32(env, args.argv[7]);
-  if (nObjs > objs.length || nObjs > counts.length || nSlots > slots.length || nSlots > fds.length) return plain::Int(env, -EINVAL);
-  // Bounds, so a caller's mistake is EINVAL rather than the kernel reading past an array.
+  constexpr size_t kHeader = 8, kRegions = 7;
+  plain::Args<2> args(env, info);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, args.argv[1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint32_array || length < kHeader) {
+    return plain::Int(env, -EINVAL);
+  }
+  auto* words = static_cast<uint32_t*>(data);
+  const uint64_t cap = words[3], nObjs = words[1], nSlots = words[2];
+  // Bounds, so a caller's mistake is EINVAL rather than the kernel reading past the array.
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) return plain::Int(env, -EINVAL);
+  if (kHeader + kRegions * cap > length || nObjs > cap || nSlots > cap) return plain::Int(env, -EINVAL);
+  auto* values = reinterpret_cast<uint64_t*>(words + kHeader);  // 8-byte aligned: ArrayBuffers are
+  uint32_t* objs = words + kHeader + 2 * cap;
+  uint32_t* counts = objs + cap;
+  uint32_t* props = counts + cap;
+  uint32_t* slots = props + cap;
+  auto* fds = reinterpret_cast<int32_t*>(slots + cap);
   uint64_t nProps = 0;
-  for (uint32_t i = 0; i < nObjs; ++i) nProps += counts.data[i];
-  if (nProps > props.length || nProps > values.length) return plain::Int(env, -EINVAL);
-  for (uint32_t i = 0; i < nSlots; ++i) {
-    if (slots.data[i] >= nProps) return plain::Int(env, -EINVAL);
-    fds.data[i] = -1;
-    values.data[slots.data[i]] = reinterpret_cast<uintptr_t>(&fds.data[i]);
+  for (uint64_t i = 0; i < nObjs; ++i) nProps += counts[i];
+  if (nProps > cap) return plain::Int(env, -EINVAL);
+  for (uint64_t i = 0; i < nSlots; ++i) {
+    if (slots[i] >= nProps) return plain::Int(env, -EINVAL);
+    fds[i] = -1;
+    values[slots[i]] = reinterpret_cast<uintptr_t>(&fds[i]);
   }
   DrmModeAtomic arg{};
-  arg.flags = plain::Uint32(env, args.argv[1]);
-  arg.count_objs = nObjs;
-  arg.objs_ptr = reinterpret_cast<uintptr_t>(objs.data);
-  arg.count_props_ptr = reinterpret_cast<uintptr_t>(counts.data);
-  arg.props_ptr = reinterpret_cast<uintptr_t>(props.data);
-  arg.prop_values_ptr = reinterpret_cast<uintptr_t>(values.data);
-  arg.user_data = plain::BigU64(env, args.argv[10]);
+  arg.flags = words[0];
+  arg.count_objs = static_cast<uint32_t>(nObjs);
+  arg.objs_ptr = reinterpret_cast<uintptr_t>(objs);
+  arg.count_props_ptr = reinterpret_cast<uintptr_t>(counts);
+  arg.props_ptr = reinterpret_cast<uintptr_t>(props);
+  arg.prop_values_ptr = reinterpret_cast<uintptr_t>(values);
+  std::memcpy(&arg.user_data, words + 4, sizeof(arg.user_data));
   return plain::Int(env, Ioctl(plain::Int32(env, args.argv[0]), kDrmIoctlModeAtomic, &arg));
 }
 

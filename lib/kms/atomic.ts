@@ -286,36 +286,31 @@ export class AtomicRequest {
     const event = flag('options.event', o.event, false) && !testOnly;
     const flags = (testOnly ? TEST_ONLY : 0) | (nonblock ? NONBLOCK : 0) | (allowModeset ? ALLOW_MODESET : 0) | (event ? PAGE_FLIP_EVENT : 0);
 
-    // Written straight into the thread's reused arrays (atomic-wire.ts): nothing allocated here.
-    let nObjs = 0;
+    // Written straight into the thread's reused words (atomic-wire.ts): nothing allocated here.
     let nProps = 0;
-    for (const obj of this.#objects) {
-      if (obj.propIds.length > 0) nObjs++;
-      nProps += obj.propIds.length;
-    }
-    wire.reserve(nObjs, nProps);
-    const { objs, counts, props, slots, values } = wire;
-    let at = 0;
+    for (const obj of this.#objects) nProps += obj.propIds.length;
+    wire.reserve(nProps);
+    let nObjs = 0;
     let k = 0;
     let nSlots = 0;
     for (const obj of this.#objects) {
       const n = obj.propIds.length;
       if (n === 0) continue;
-      objs[at] = obj.id;
-      counts[at++] = n;
+      wire.object(nObjs++, obj.id, n);
       for (let i = 0; i < n; i++, k++) {
-        props[k] = obj.propIds[i]!;
+        wire.prop(k, obj.propIds[i]!);
         const value = obj.values[i]!;
-        if (typeof value === 'number') wire.setNumber(k, value);
-        else if (typeof value === 'bigint') values[k] = value;
-        else if (value === FENCE_SLOT) slots[nSlots++] = k; // the native call writes the pointer
-        else if (value instanceof SyncFile) wire.setNumber(k, value.fd); // ClosedError when closed
-        else wire.setNumber(k, value.idForCommit()); // ClosedError when closed
+        if (typeof value === 'number') wire.number(k, value);
+        else if (typeof value === 'bigint') wire.bigint(k, value);
+        else if (value === FENCE_SLOT) wire.slot(nSlots++, k); // the native call writes the pointer
+        else if (value instanceof SyncFile) wire.number(k, value.fd); // ClosedError when closed
+        else wire.number(k, value.idForCommit()); // ClosedError when closed
       }
     }
     const fd = this.#ctx.fd();
     const expectation = event ? this.#ctx.events.expect(this.#crtcs()) : undefined;
-    const rc = native.kmsAtomic(fd, flags, nObjs, objs, counts, props, values, nSlots, slots, wire.fds, expectation?.userData ?? 0n);
+    wire.header(flags, nObjs, nSlots, expectation?.userData ?? 0n);
+    const rc = native.kmsAtomic(fd, wire.words);
     if (rc < 0) {
       expectation?.cancel();
       throw this.#refusal(rc, flags);
@@ -349,7 +344,7 @@ export class AtomicRequest {
     for (const { id, infos, values } of this.#objects) {
       for (let i = 0; i < values.length; i++) {
         if (values[i] !== FENCE_SLOT) continue;
-        const fenceFd = wire.fds[slot++]!;
+        const fenceFd = wire.fd(slot++);
         if (fenceFd < 0) continue;
         (infos[i]!.raw.name === OUT_FENCE ? out.outFences : out.writebackFences).set(id, SyncFile.adopt(fenceFd));
       }
