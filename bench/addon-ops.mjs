@@ -77,9 +77,9 @@ function kmsOps(fd, { objs, counts, props, values }) {
   let shown = 0;
   const turn = () => new Promise(setImmediate);
   return {
-    kmsTest: () => ok(native.kmsAtomic(fd, ATOMIC_TEST_ONLY, ...arrays, valuesB, ...noSlots, 0n)),
+    kmsTest: () => ok(native.kmsAtomic(fd, test)),
     kmsFlip: async () => {
-      ok(native.kmsAtomic(fd, ATOMIC_FLIP, ...arrays, (shown ^= 1) ? valuesB : valuesA, ...noSlots, 0n));
+      ok(native.kmsAtomic(fd, flips[(shown ^= 1)]));
       while (ok(native.kmsReadEvents(fd)).length === 0) await turn();
     },
   };
