@@ -135,6 +135,11 @@ const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 export class AtomicRequest {
   readonly #ctx: AtomicContext;
   readonly #objects: ObjectProps[] = [];
+  // The object the last set() named, its name table and what is set on it: a
+  // request usually sets several properties of one object in a row.
+  #lastId = 0;
+  #lastNames: Map<string, PropertyInfo> | undefined;
+  #lastObj: ObjectProps | undefined;
 
   /** @internal made by Kms.request() */
   constructor(ctx: AtomicContext) {
@@ -143,6 +148,14 @@ export class AtomicRequest {
 
   #lookup(objectId: number, property: string): PropertyInfo {
     if (typeof property !== 'string') throw typeError('property must be a string');
+    let names = objectId === this.#lastId ? this.#lastNames : undefined;
+    if (!names) names = this.#names(objectId);
+    const info = names.get(property);
+    if (!info) throw new UnknownPropertyError(objectId, property, [...names.keys()]);
+    return info;
+  }
+
+  #names(objectId: number): Map<string, PropertyInfo> {
     let names: Map<string, PropertyInfo>;
     try {
       names = this.#ctx.props.names(objectId);
@@ -152,9 +165,10 @@ export class AtomicRequest {
       }
       throw error;
     }
-    const info = names.get(property);
-    if (!info) throw new UnknownPropertyError(objectId, property, [...names.keys()]);
-    return info;
+    this.#lastId = objectId;
+    this.#lastNames = names;
+    this.#lastObj = this.#objects[this.#find(objectId)];
+    return names;
   }
 
   #find(objectId: number): number {
@@ -164,8 +178,11 @@ export class AtomicRequest {
   }
 
   #put(objectId: number, info: PropertyInfo, value: Value): this {
-    let obj = this.#objects[this.#find(objectId)];
-    if (!obj) this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [] }));
+    let obj = objectId === this.#lastId ? this.#lastObj : this.#objects[this.#find(objectId)];
+    if (!obj) {
+      this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [] }));
+      if (objectId === this.#lastId) this.#lastObj = obj;
+    }
     const i = obj.propIds.indexOf(info.raw.id);
     if (i < 0) {
       obj.propIds.push(info.raw.id);
@@ -249,6 +266,7 @@ export class AtomicRequest {
     if (property === undefined) {
       const at = this.#find(id);
       if (at >= 0) this.#objects.splice(at, 1);
+      if (id === this.#lastId) this.#lastObj = undefined;
       return this;
     }
     // Looked up even when nothing is set on the object: a misspelt name is an error, not a no-op.
