@@ -167,7 +167,7 @@ export class AtomicRequest {
     }
     this.#lastId = objectId;
     this.#lastNames = names;
-    this.#lastObj = this.#objects[this.#find(objectId)];
+    this.#lastObj = this.#get(objectId);
     return names;
   }
 
@@ -177,8 +177,13 @@ export class AtomicRequest {
     return -1;
   }
 
+  #get(objectId: number): ObjectProps | undefined {
+    for (const obj of this.#objects) if (obj.id === objectId) return obj;
+    return undefined;
+  }
+
   #put(objectId: number, info: PropertyInfo, value: Value): this {
-    let obj = objectId === this.#lastId ? this.#lastObj : this.#objects[this.#find(objectId)];
+    let obj = objectId === this.#lastId ? this.#lastObj : this.#get(objectId);
     if (!obj) {
       this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [] }));
       if (objectId === this.#lastId) this.#lastObj = obj;
@@ -271,7 +276,7 @@ export class AtomicRequest {
     }
     // Looked up even when nothing is set on the object: a misspelt name is an error, not a no-op.
     const info = this.#lookup(id, property);
-    const obj = this.#objects[this.#find(id)];
+    const obj = this.#get(id);
     const i = obj ? obj.propIds.indexOf(info.raw.id) : -1;
     if (obj && i >= 0) {
       obj.propIds.splice(i, 1);
