@@ -5,6 +5,7 @@
 import { closeSync } from 'node:fs';
 
 const { native } = await import(new URL('../dist/esm/native.js', import.meta.url).href);
+const { AtomicWire } = await import(new URL('../dist/esm/kms/atomic-wire.js', import.meta.url).href);
 
 const O_RDWR = 2;
 const O_CLOEXEC = 0o2000000;
@@ -57,21 +58,28 @@ export function addonOps({ fds, syncobjHandle, planeUpdate }, src) {
 }
 
 /**
- * The plane update through native.kmsAtomic with prebuilt arrays. The flip
+ * The plane update through native.kmsAtomic with prebuilt requests (the
+ * words lib/kms/atomic-wire.ts lays out, one per framebuffer). The flip
  * waits for its event by polling the fd once per event-loop turn: the
  * addon's own fd watch (pollerCreate) allows one per fd number, and the lib
  * column's device holds the card fd's, so this column cannot arm one too.
  */
 function kmsOps(fd, { objs, counts, props, values }) {
-  const arrays = [Uint32Array.from(objs), Uint32Array.from(counts), Uint32Array.from(props)];
-  const [valuesA, valuesB] = values.map((v) => BigUint64Array.from(v, BigInt));
-  const noSlots = new Uint32Array(0);
+  const prebuilt = (flags, vals) => {
+    const wire = new AtomicWire(props.length);
+    wire.header(flags, objs.length, 0, 0n);
+    objs.forEach((id, i) => wire.object(i, id, counts[i]));
+    props.forEach((id, k) => (wire.prop(k, id), wire.number(k, vals[k])));
+    return wire.words;
+  };
+  const test = prebuilt(ATOMIC_TEST_ONLY, values[1]);
+  const flips = [prebuilt(ATOMIC_FLIP, values[0]), prebuilt(ATOMIC_FLIP, values[1])];
   let shown = 0;
   const turn = () => new Promise(setImmediate);
   return {
-    kmsTest: () => ok(native.kmsAtomic(fd, ATOMIC_TEST_ONLY, ...arrays, valuesB, noSlots, 0n)),
+    kmsTest: () => ok(native.kmsAtomic(fd, test)),
     kmsFlip: async () => {
-      ok(native.kmsAtomic(fd, ATOMIC_FLIP, ...arrays, (shown ^= 1) ? valuesB : valuesA, noSlots, 0n));
+      ok(native.kmsAtomic(fd, flips[(shown ^= 1)]));
       while (ok(native.kmsReadEvents(fd)).length === 0) await turn();
     },
   };

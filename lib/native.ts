@@ -299,17 +299,8 @@ export interface NativeBinding {
   kmsCloseFb(fd: number, fbId: number): Errno;
   kmsCreatePropBlob(fd: number, bytes: Uint8Array): Errno;
   kmsDestroyPropBlob(fd: number, blobId: number): Errno;
-  /** `outSlots`: indices into `values` that become pointers to fresh s32 fds; returns those fds. */
-  kmsAtomic(
-    fd: number,
-    flags: number,
-    objs: Uint32Array,
-    countProps: Uint32Array,
-    props: Uint32Array,
-    values: BigUint64Array,
-    outSlots: Uint32Array,
-    userData: bigint,
-  ): number[] | Errno;
+  /** One atomic request laid out as lib/kms/atomic-wire.ts describes; the kernel writes out-fence fds into it. */
+  kmsAtomic(fd: number, words: Uint32Array): Errno;
   kmsReadEvents(fd: number): RawKmsEvent[] | Errno;
   kmsCrtcGetSequence(fd: number, crtcId: number): { active: boolean; sequence: bigint; sequenceNs: bigint } | Errno;
   kmsCrtcQueueSequence(fd: number, crtcId: number, flags: number, sequence: bigint, userData: bigint): bigint | Errno;

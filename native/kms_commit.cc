@@ -7,10 +7,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "ioctl.h"
 #include "napi_util.h"
+#include "plain_call.h"
 #include "uapi/drm_mode.h"
 
 namespace dmabuf {
@@ -69,37 +69,52 @@ Napi::Value DestroyPropBlob(const Napi::CallbackInfo& info) {
   return Result(info.Env(), Ioctl(FdArg(info, 0), kDrmIoctlModeDestroyPropBlob, &arg));
 }
 
-// kmsAtomic(fd, flags, objs, countProps, props, values: BigUint64Array, outSlots, userData: bigint)
-//   -> fds[] (one per out slot, -1 where the kernel made none) | -errno
-// OUT_FENCE_PTR and WRITEBACK_OUT_FENCE_PTR take a user pointer to an s32 the
-// kernel fills with a new sync_file fd: `outSlots` names the value indices to
-// point at storage here, so JavaScript never handles an address.
-Napi::Value Atomic(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto objs = info[2].As<Napi::Uint32Array>();
-  auto counts = info[3].As<Napi::Uint32Array>();
-  auto props = info[4].As<Napi::Uint32Array>();
-  auto valuesIn = info[5].As<Napi::BigUint64Array>();
-  auto slots = info[6].As<Napi::Uint32Array>();
-  std::vector<uint64_t> values(valuesIn.Data(), valuesIn.Data() + valuesIn.ElementLength());
-  std::vector<int32_t> fds(slots.ElementLength(), -1);
-  for (size_t i = 0; i < fds.size(); ++i) {
-    if (slots[i] >= values.size()) return Result(env, -EINVAL);
+// kmsAtomic(fd, words: Uint32Array) -> 0 | -errno
+// A plain Node-API callback (plain_call.h): a compositor commits per frame.
+// `words` holds the whole request, laid out as lib/kms/atomic-wire.ts says
+// (one array, so one Node-API call reads it); the kernel reads its regions
+// in place. OUT_FENCE_PTR and WRITEBACK_OUT_FENCE_PTR take a user pointer to
+// an s32 the kernel fills with a new sync_file fd: each slot's value becomes
+// the address of its fds word here, so JavaScript never handles an address;
+// a slot's fd reads -1 where the kernel made no fence.
+napi_value Atomic(napi_env env, napi_callback_info info) {
+  constexpr size_t kHeader = 8, kRegions = 7;
+  plain::Args<2> args(env, info);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, args.argv[1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint32_array || length < kHeader) {
+    return plain::Int(env, -EINVAL);
+  }
+  auto* words = static_cast<uint32_t*>(data);
+  const uint64_t cap = words[3], nObjs = words[1], nSlots = words[2];
+  // Bounds, so a caller's mistake is EINVAL rather than the kernel reading past the array.
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) return plain::Int(env, -EINVAL);
+  if (kHeader + kRegions * cap > length || nObjs > cap || nSlots > cap) return plain::Int(env, -EINVAL);
+  auto* values = reinterpret_cast<uint64_t*>(words + kHeader);  // 8-byte aligned: ArrayBuffers are
+  uint32_t* objs = words + kHeader + 2 * cap;
+  uint32_t* counts = objs + cap;
+  uint32_t* props = counts + cap;
+  uint32_t* slots = props + cap;
+  auto* fds = reinterpret_cast<int32_t*>(slots + cap);
+  uint64_t nProps = 0;
+  for (uint64_t i = 0; i < nObjs; ++i) nProps += counts[i];
+  if (nProps > cap) return plain::Int(env, -EINVAL);
+  for (uint64_t i = 0; i < nSlots; ++i) {
+    if (slots[i] >= nProps) return plain::Int(env, -EINVAL);
+    fds[i] = -1;
     values[slots[i]] = reinterpret_cast<uintptr_t>(&fds[i]);
   }
   DrmModeAtomic arg{};
-  arg.flags = U32Arg(info, 1);
-  arg.count_objs = objs.ElementLength();
-  arg.objs_ptr = reinterpret_cast<uintptr_t>(objs.Data());
-  arg.count_props_ptr = reinterpret_cast<uintptr_t>(counts.Data());
-  arg.props_ptr = reinterpret_cast<uintptr_t>(props.Data());
-  arg.prop_values_ptr = values.empty() ? 0 : reinterpret_cast<uintptr_t>(values.data());
-  arg.user_data = BigU64Arg(info, 7);
-  int rc = Ioctl(FdArg(info, 0), kDrmIoctlModeAtomic, &arg);
-  if (rc < 0) return Result(env, rc);
-  Napi::Array out = Napi::Array::New(env, fds.size());
-  for (size_t i = 0; i < fds.size(); ++i) out.Set(i, Napi::Number::New(env, fds[i]));
-  return out;
+  arg.flags = words[0];
+  arg.count_objs = static_cast<uint32_t>(nObjs);
+  arg.objs_ptr = reinterpret_cast<uintptr_t>(objs);
+  arg.count_props_ptr = reinterpret_cast<uintptr_t>(counts);
+  arg.props_ptr = reinterpret_cast<uintptr_t>(props);
+  arg.prop_values_ptr = reinterpret_cast<uintptr_t>(values);
+  std::memcpy(&arg.user_data, words + 4, sizeof(arg.user_data));
+  return plain::Int(env, Ioctl(plain::Int32(env, args.argv[0]), kDrmIoctlModeAtomic, &arg));
 }
 
 Napi::Object DecodeEvent(Napi::Env env, const uint8_t* p, uint32_t type, uint32_t length) {
@@ -191,7 +206,7 @@ void InitKmsCommit(Napi::Env env, Napi::Object exports) {
   exports.Set("kmsCloseFb", Napi::Function::New(env, CloseFb));
   exports.Set("kmsCreatePropBlob", Napi::Function::New(env, CreatePropBlob));
   exports.Set("kmsDestroyPropBlob", Napi::Function::New(env, DestroyPropBlob));
-  exports.Set("kmsAtomic", Napi::Function::New(env, Atomic));
+  plain::Export(env, exports, "kmsAtomic", Atomic);
   exports.Set("kmsReadEvents", Napi::Function::New(env, ReadEvents));
   exports.Set("kmsCrtcGetSequence", Napi::Function::New(env, CrtcGetSequence));
   exports.Set("kmsCrtcQueueSequence", Napi::Function::New(env, CrtcQueueSequence));

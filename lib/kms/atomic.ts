@@ -8,6 +8,7 @@ import { assertInt, flag, options, typeError, valueError } from '../args.js';
 import { EACCES, EBUSY, EINVAL, ENOENT, KernelError, PrivilegeError } from '../errors.js';
 import { native } from '../native.js';
 import { SyncFile } from '../sync-file.js';
+import { wire } from './atomic-wire.js';
 import { PropertyBlob } from './blob.js';
 import type { KmsEvent, KmsEventReader } from './events.js';
 import { Framebuffer } from './framebuffer.js';
@@ -88,12 +89,26 @@ const NONBLOCK = 0x200;
 const ALLOW_MODESET = 0x400;
 const OUT_FENCE = 'OUT_FENCE_PTR';
 const WB_FENCE = 'WRITEBACK_OUT_FENCE_PTR';
+const COMMIT_KEYS = ['testOnly', 'nonblock', 'allowModeset', 'event'] as const;
+/** The value of an OUT_FENCE_PTR / WRITEBACK_OUT_FENCE_PTR: the native call points it at a fresh fd. */
+const FENCE_SLOT = Symbol('out fence');
 
-interface Entry {
-  info: PropertyInfo;
-  /** A fixed value, or the object whose id is read at commit time (so a closed one is refused then). */
-  value: bigint | Framebuffer | PropertyBlob | SyncFile | 'out-fence';
+/**
+ * A fixed value (a safe integer, or a u64 bigint), or the object whose id
+ * is read at commit time (so a closed one is refused then).
+ */
+type Value = number | bigint | Framebuffer | PropertyBlob | SyncFile | typeof FENCE_SLOT;
+
+/** What is set on one object: parallel arrays in the order first set (a request holds a handful). */
+interface ObjectProps {
+  readonly id: number;
+  readonly propIds: number[];
+  readonly infos: PropertyInfo[];
+  readonly values: Value[];
 }
+
+/** Names a property in an error message (built only when one is thrown). */
+const where = (property: string, objectId: number): string => `${property} of object ${objectId}`;
 
 /** @internal what a request needs from its Kms */
 export interface AtomicContext {
@@ -119,7 +134,12 @@ const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
  */
 export class AtomicRequest {
   readonly #ctx: AtomicContext;
-  readonly #objects = new Map<number, Map<number, Entry>>();
+  readonly #objects: ObjectProps[] = [];
+  // The object the last set() named, its name table and what is set on it: a
+  // request usually sets several properties of one object in a row.
+  #lastId = 0;
+  #lastNames: Map<string, PropertyInfo> | undefined;
+  #lastObj: ObjectProps | undefined;
 
   /** @internal made by Kms.request() */
   constructor(ctx: AtomicContext) {
@@ -128,6 +148,14 @@ export class AtomicRequest {
 
   #lookup(objectId: number, property: string): PropertyInfo {
     if (typeof property !== 'string') throw typeError('property must be a string');
+    let names = objectId === this.#lastId ? this.#lastNames : undefined;
+    if (!names) names = this.#names(objectId);
+    const info = names.get(property);
+    if (!info) throw new UnknownPropertyError(objectId, property, [...names.keys()]);
+    return info;
+  }
+
+  #names(objectId: number): Map<string, PropertyInfo> {
     let names: Map<string, PropertyInfo>;
     try {
       names = this.#ctx.props.names(objectId);
@@ -137,15 +165,37 @@ export class AtomicRequest {
       }
       throw error;
     }
-    const info = names.get(property);
-    if (!info) throw new UnknownPropertyError(objectId, property, [...names.keys()]);
-    return info;
+    this.#lastId = objectId;
+    this.#lastNames = names;
+    this.#lastObj = this.#get(objectId);
+    return names;
   }
 
-  #put(objectId: number, info: PropertyInfo, value: Entry['value']): this {
-    let props = this.#objects.get(objectId);
-    if (!props) this.#objects.set(objectId, (props = new Map()));
-    props.set(info.raw.id, { info, value });
+  #find(objectId: number): number {
+    const objects = this.#objects;
+    for (let i = 0; i < objects.length; i++) if (objects[i]!.id === objectId) return i;
+    return -1;
+  }
+
+  #get(objectId: number): ObjectProps | undefined {
+    for (const obj of this.#objects) if (obj.id === objectId) return obj;
+    return undefined;
+  }
+
+  #put(objectId: number, info: PropertyInfo, value: Value): this {
+    let obj = objectId === this.#lastId ? this.#lastObj : this.#get(objectId);
+    if (!obj) {
+      this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [] }));
+      if (objectId === this.#lastId) this.#lastObj = obj;
+    }
+    const i = obj.propIds.indexOf(info.raw.id);
+    if (i < 0) {
+      obj.propIds.push(info.raw.id);
+      obj.infos.push(info);
+      obj.values.push(value);
+    } else {
+      obj.values[i] = value; // set again: replaced where it was
+    }
     return this;
   }
 
@@ -162,35 +212,34 @@ export class AtomicRequest {
   set(object: KmsObjectRef, property: string, value: PropertyValue): this {
     const objectId = idOf('object', object);
     const info = this.#lookup(objectId, property);
-    const where = `${property} of object ${objectId}`;
     if (property === OUT_FENCE || property === WB_FENCE) {
       throw valueError(`${property} is set with ${property === OUT_FENCE ? 'outFence(crtc)' : 'writebackFence(connector)'}, which hands back the fence`);
     }
-    if (value instanceof Framebuffer || value instanceof PropertyBlob || value instanceof SyncFile) {
-      if (value instanceof SyncFile && property !== 'IN_FENCE_FD') throw valueError(`a SyncFile goes to IN_FENCE_FD, not ${where}`);
-      if (value instanceof Framebuffer && info.type !== 'object') throw valueError(`${where} is not an object property`);
-      if (value instanceof PropertyBlob && info.type !== 'blob') throw valueError(`${where} is not a blob property`);
+    // Numbers first: most of a per-frame request (positions, sizes, ids) is numbers,
+    // kept as numbers (no bigint made) until commit writes them out.
+    if (typeof value === 'number') {
+      if (!Number.isSafeInteger(value)) throw typeError(`${where(property, objectId)} must be an integer, received ${value}`);
       return this.#put(objectId, info, value);
     }
-    if (value === null) return this.#put(objectId, info, 0n);
-    if (typeof value === 'boolean') return this.#put(objectId, info, value ? 1n : 0n);
+    if (value instanceof Framebuffer || value instanceof PropertyBlob || value instanceof SyncFile) {
+      if (value instanceof SyncFile && property !== 'IN_FENCE_FD') throw valueError(`a SyncFile goes to IN_FENCE_FD, not ${where(property, objectId)}`);
+      if (value instanceof Framebuffer && info.type !== 'object') throw valueError(`${where(property, objectId)} is not an object property`);
+      if (value instanceof PropertyBlob && info.type !== 'blob') throw valueError(`${where(property, objectId)} is not a blob property`);
+      return this.#put(objectId, info, value);
+    }
+    if (value === null) return this.#put(objectId, info, 0);
+    if (typeof value === 'boolean') return this.#put(objectId, info, value ? 1 : 0);
     if (typeof value === 'string') {
-      const match = info.raw.enums.find((e) => e.name === value);
-      if (!match) {
-        const names = info.raw.enums.map((e) => `'${e.name}'`).join(', ');
-        throw valueError(`${where} has no value named '${value}'${names ? ` (it has ${names})` : ''}`);
-      }
-      return this.#put(objectId, info, match.value);
+      const enums = info.raw.enums;
+      for (let i = 0; i < enums.length; i++) if (enums[i]!.name === value) return this.#put(objectId, info, enums[i]!.value);
+      const names = enums.map((e) => `'${e.name}'`).join(', ');
+      throw valueError(`${where(property, objectId)} has no value named '${value}'${names ? ` (it has ${names})` : ''}`);
     }
     if (typeof value === 'bigint') return this.#put(objectId, info, u64(value));
-    if (typeof value === 'number') {
-      if (!Number.isSafeInteger(value)) throw typeError(`${where} must be an integer, received ${value}`);
-      return this.#put(objectId, info, u64(BigInt(value)));
-    }
     if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'number') {
-      return this.#put(objectId, info, BigInt(idOf(where, value as { id: number })));
+      return this.#put(objectId, info, idOf(where(property, objectId), value as { id: number }));
     }
-    throw typeError(`${where}: unsupported value ${String(value)}`);
+    throw typeError(`${where(property, objectId)}: unsupported value ${String(value)}`);
   }
 
   /** Sets a plane's IN_FENCE_FD: the plane waits for `fence` before showing its new framebuffer. */
@@ -202,13 +251,13 @@ export class AtomicRequest {
   /** Asks for the CRTC's OUT_FENCE_PTR: `commit()` returns a SyncFile that signals when the frame is shown. */
   outFence(crtc: KmsObjectRef): this {
     const id = idOf('crtc', crtc);
-    return this.#put(id, this.#lookup(id, OUT_FENCE), 'out-fence');
+    return this.#put(id, this.#lookup(id, OUT_FENCE), FENCE_SLOT);
   }
 
   /** Asks for the writeback connector's WRITEBACK_OUT_FENCE_PTR (the request must also set its WRITEBACK_FB_ID). */
   writebackFence(connector: KmsObjectRef): this {
     const id = idOf('connector', connector);
-    return this.#put(id, this.#lookup(id, WB_FENCE), 'out-fence');
+    return this.#put(id, this.#lookup(id, WB_FENCE), FENCE_SLOT);
   }
 
   /**
@@ -220,19 +269,27 @@ export class AtomicRequest {
   unset(object: KmsObjectRef, property?: string): this {
     const id = idOf('object', object);
     if (property === undefined) {
-      this.#objects.delete(id);
+      const at = this.#find(id);
+      if (at >= 0) this.#objects.splice(at, 1);
+      if (id === this.#lastId) this.#lastObj = undefined;
       return this;
     }
     // Looked up even when nothing is set on the object: a misspelt name is an error, not a no-op.
     const info = this.#lookup(id, property);
-    this.#objects.get(id)?.delete(info.raw.id);
+    const obj = this.#get(id);
+    const i = obj ? obj.propIds.indexOf(info.raw.id) : -1;
+    if (obj && i >= 0) {
+      obj.propIds.splice(i, 1);
+      obj.infos.splice(i, 1);
+      obj.values.splice(i, 1);
+    }
     return this;
   }
 
   /** Number of properties set. */
   get size(): number {
     let n = 0;
-    for (const props of this.#objects.values()) n += props.size;
+    for (const obj of this.#objects) n += obj.propIds.length;
     return n;
   }
 
@@ -244,7 +301,7 @@ export class AtomicRequest {
    * @throws {ClosedError} a Framebuffer, PropertyBlob or SyncFile in the request was closed
    */
   commit(opts?: CommitOptions): CommitResult {
-    const o = options<CommitOptions>('options', opts, ['testOnly', 'nonblock', 'allowModeset', 'event']);
+    const o = options<CommitOptions>('options', opts, COMMIT_KEYS);
     const testOnly = flag('options.testOnly', o.testOnly, false);
     const nonblock = flag('options.nonblock', o.nonblock, false);
     const allowModeset = flag('options.allowModeset', o.allowModeset, false);
@@ -252,61 +309,69 @@ export class AtomicRequest {
     const event = flag('options.event', o.event, false) && !testOnly;
     const flags = (testOnly ? TEST_ONLY : 0) | (nonblock ? NONBLOCK : 0) | (allowModeset ? ALLOW_MODESET : 0) | (event ? PAGE_FLIP_EVENT : 0);
 
-    const objs: number[] = [];
-    const counts: number[] = [];
-    const props: number[] = [];
-    const values: bigint[] = [];
-    const slots: number[] = [];
-    const slotOwners: { objectId: number; name: string }[] = [];
-    const crtcs = new Set<number>();
-    for (const [objectId, entries] of this.#objects) {
-      if (entries.size === 0) continue;
-      objs.push(objectId);
-      counts.push(entries.size);
-      for (const [propId, { info, value }] of entries) {
-        props.push(propId);
-        if (value === 'out-fence') {
-          slots.push(values.length);
-          slotOwners.push({ objectId, name: info.raw.name });
-          values.push(0n);
-        } else if (typeof value === 'bigint') {
-          values.push(value);
-        } else if (value instanceof SyncFile) {
-          values.push(BigInt(value.fd)); // ClosedError when closed
-        } else {
-          values.push(BigInt(value.idForCommit()));
-        }
-        if (info.raw.name === 'CRTC_ID' && typeof value === 'bigint' && value !== 0n) crtcs.add(Number(value));
-        if (info.raw.name === 'ACTIVE' || info.raw.name === 'MODE_ID' || info.raw.name === OUT_FENCE) crtcs.add(objectId);
+    // Written straight into the thread's reused words (atomic-wire.ts): nothing allocated here.
+    let nProps = 0;
+    for (const obj of this.#objects) nProps += obj.propIds.length;
+    wire.reserve(nProps);
+    let nObjs = 0;
+    let k = 0;
+    let nSlots = 0;
+    for (const obj of this.#objects) {
+      const n = obj.propIds.length;
+      if (n === 0) continue;
+      wire.object(nObjs++, obj.id, n);
+      for (let i = 0; i < n; i++, k++) {
+        wire.prop(k, obj.propIds[i]!);
+        const value = obj.values[i]!;
+        if (typeof value === 'number') wire.number(k, value);
+        else if (typeof value === 'bigint') wire.bigint(k, value);
+        else if (value === FENCE_SLOT) wire.slot(nSlots++, k); // the native call writes the pointer
+        else if (value instanceof SyncFile) wire.number(k, value.fd); // ClosedError when closed
+        else wire.number(k, value.idForCommit()); // ClosedError when closed
       }
     }
     const fd = this.#ctx.fd();
-    const expectation = event ? this.#ctx.events.expect(crtcs) : undefined;
-    const result = native.kmsAtomic(
-      fd,
-      flags,
-      Uint32Array.from(objs),
-      Uint32Array.from(counts),
-      Uint32Array.from(props),
-      BigUint64Array.from(values),
-      Uint32Array.from(slots),
-      expectation?.userData ?? 0n,
-    );
-    if (typeof result === 'number') {
+    const expectation = event ? this.#ctx.events.expect(this.#crtcs()) : undefined;
+    wire.header(flags, nObjs, nSlots, expectation?.userData ?? 0n);
+    const rc = native.kmsAtomic(fd, wire.words);
+    if (rc < 0) {
       expectation?.cancel();
-      throw this.#refusal(result, flags);
+      throw this.#refusal(rc, flags);
     }
     const out: CommitResult = { outFences: new Map(), writebackFences: new Map() };
-    result.forEach((fenceFd, i) => {
-      if (fenceFd < 0) return;
-      const owner = slotOwners[i]!;
-      (owner.name === OUT_FENCE ? out.outFences : out.writebackFences).set(owner.objectId, SyncFile.adopt(fenceFd));
-    });
+    if (nSlots > 0) this.#adoptFences(out);
     if (expectation) {
       out.flipped = expectation.promise;
       this.#ctx.events.started();
     }
     return out;
+  }
+
+  /** The CRTCs whose flip events a PAGE_FLIP_EVENT commit of this request brings. */
+  #crtcs(): Set<number> {
+    const crtcs = new Set<number>();
+    for (const { id, infos, values } of this.#objects) {
+      for (let i = 0; i < infos.length; i++) {
+        const name = infos[i]!.raw.name;
+        const value = values[i];
+        if (name === 'CRTC_ID' && (typeof value === 'number' || typeof value === 'bigint') && Number(value) !== 0) crtcs.add(Number(value));
+        if (name === 'ACTIVE' || name === 'MODE_ID' || name === OUT_FENCE) crtcs.add(id);
+      }
+    }
+    return crtcs;
+  }
+
+  /** Owns the fds the kernel wrote for the out-fence slots (walked in the order commit() numbered them). */
+  #adoptFences(out: CommitResult): void {
+    let slot = 0;
+    for (const { id, infos, values } of this.#objects) {
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] !== FENCE_SLOT) continue;
+        const fenceFd = wire.fd(slot++);
+        if (fenceFd < 0) continue;
+        (infos[i]!.raw.name === OUT_FENCE ? out.outFences : out.writebackFences).set(id, SyncFile.adopt(fenceFd));
+      }
+    }
   }
 
   #refusal(errno: number, flags: number): KernelError {
@@ -316,7 +381,7 @@ export class AtomicRequest {
       flags & ALLOW_MODESET && 'ALLOW_MODESET',
       flags & PAGE_FLIP_EVENT && 'PAGE_FLIP_EVENT',
     ].filter(Boolean);
-    const what = `atomic commit${names.length ? ` (${names.join(', ')})` : ''} of ${this.size} properties on ${this.#objects.size} objects refused`;
+    const what = `atomic commit${names.length ? ` (${names.join(', ')})` : ''} of ${this.size} properties on ${this.#objects.length} objects refused`;
     const details = { syscall: 'ioctl', request: 'DRM_IOCTL_MODE_ATOMIC', path: this.#ctx.path };
     if (errno === EACCES) {
       return new PrivilegeError(errno, 'drm-master', `${what}: this DRM file is not DRM master (another file holds it, or it was dropped; see Kms.setMaster())`, details);

@@ -9,7 +9,7 @@ import { check, FeatureError } from '../errors.js';
 import { native } from '../native.js';
 import type { DrmDevice } from '../drm/device.js';
 import type { FdWatcher } from '../fd-watcher.js';
-import { AtomicRequest, type KmsObjectRef, idOf } from './atomic.js';
+import { type AtomicContext, AtomicRequest, type KmsObjectRef, idOf } from './atomic.js';
 import { PropertyBlob, createBlob } from './blob.js';
 import { type ColorPipeline, encodeCtm3x4, listColorPipelines } from './color-pipeline.js';
 import { type KmsResources, discover } from './discovery.js';
@@ -90,6 +90,7 @@ export class Kms {
   readonly props: PropertyTable;
   readonly #events: KmsEventReader;
   #colorPipeline = false;
+  #atomic: AtomicContext | undefined;
 
   /** @internal made by DrmDevice.kms() */
   constructor(host: KmsHost, opts: KmsOptions | undefined) {
@@ -191,7 +192,9 @@ export class Kms {
   /** A new, empty atomic request. */
   request(): AtomicRequest {
     this.#fd();
-    return new AtomicRequest({ fd: () => this.#fd(), path: this.device.path, props: this.props, events: this.#events });
+    // One context for every request: a compositor makes a request per frame.
+    this.#atomic ??= { fd: () => this.#fd(), path: this.device.path, props: this.props, events: this.#events };
+    return new AtomicRequest(this.#atomic);
   }
 
   /**
