@@ -8,7 +8,7 @@
  */
 import { KernelError } from './errors.js';
 import { type RawPoller, native } from './native.js';
-import { type WaitLimits, limitedWait } from './wait-limits.js';
+import { LimitedWait, type WaitLimits } from './wait-limits.js';
 
 export const READABLE = 1;
 export const WRITABLE = 2;
@@ -20,16 +20,35 @@ export const WRITABLE = 2;
  */
 export type Attempt<T> = () => { done: true; value: T } | { done: false };
 
-interface Waiter {
-  events: number;
-  attempt: Attempt<unknown>;
-  settle(error: unknown, value?: unknown): void;
+/** One pending wait on the fd: the watcher's entry and the promise's settle target in one. */
+class FdWait<T> extends LimitedWait<T> {
+  readonly watcher: FdWatcher;
+  readonly events: number;
+  readonly attempt: Attempt<T>;
+
+  constructor(watcher: FdWatcher, events: number, attempt: Attempt<T>) {
+    super();
+    this.watcher = watcher;
+    this.events = events;
+    this.attempt = attempt;
+  }
+
+  protected override start(): void {
+    const first = this.attempt();
+    if (first.done) this.settle(undefined, first.value);
+    else this.watcher.attach(this as FdWait<unknown>);
+  }
+
+  protected override cancel(): void {
+    this.watcher.detach(this as FdWait<unknown>);
+  }
 }
 
 export class FdWatcher {
   readonly #fd: number;
   readonly #label: string;
-  readonly #waiters = new Set<Waiter>();
+  /** The pending waits: most fds have one at a time, which is then held without a Set. */
+  #waiters: FdWait<unknown> | Set<FdWait<unknown>> | undefined;
   #poller: RawPoller | undefined;
   #armed = 0;
   #closed = false;
@@ -44,49 +63,51 @@ export class FdWatcher {
    * @param what names the awaited thing in TimeoutError messages
    */
   wait<T>(events: number, attempt: Attempt<T>, limits: WaitLimits, what: string): Promise<T> {
-    // Captured here so a rejection points at the caller, not at the poll callback.
-    const site: { stack?: string } = {};
-    Error.captureStackTrace(site, this.wait);
-    return limitedWait<T>(limits, site, what, (finish) => {
-      const first = attempt();
-      if (first.done) {
-        finish(undefined, first.value);
-        return () => undefined;
-      }
-      const waiter: Waiter = { events, attempt, settle: finish };
-      this.#waiters.add(waiter);
-      try {
-        this.#rearm();
-      } catch (error) {
-        this.#drop(waiter);
-        throw error;
-      }
-      return () => this.#drop(waiter);
-    });
+    // The stack is cut at this method, so a rejection points at the caller, not at the poll callback.
+    return new FdWait<T>(this, events, attempt).begin(limits, what, this.wait);
   }
 
   /** Rejects every pending wait with `reason` and releases the poll handle. */
   close(reason: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const waiter of [...this.#waiters]) {
-      this.#waiters.delete(waiter);
-      waiter.settle(reason);
-    }
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    if (waiters instanceof Set) for (const waiter of waiters) waiter.settle(reason);
+    else waiters?.settle(reason);
     this.#poller?.close();
     this.#poller = undefined;
   }
 
-  /** Forgets a wait that has settled or been cancelled, and re-arms for the rest. */
-  #drop(waiter: Waiter): void {
-    if (this.#waiters.delete(waiter)) this.#rearm();
+  /** @internal Adds a pending wait and arms for it; on a throw the wait is not kept. */
+  attach(waiter: FdWait<unknown>): void {
+    const waiters = this.#waiters;
+    if (waiters === undefined) this.#waiters = waiter;
+    else if (waiters instanceof Set) waiters.add(waiter);
+    else this.#waiters = new Set([waiters, waiter]);
+    try {
+      this.#rearm();
+    } catch (error) {
+      this.detach(waiter);
+      throw error;
+    }
+  }
+
+  /** @internal Forgets a wait that has settled or been cancelled, and re-arms for the rest. */
+  detach(waiter: FdWait<unknown>): void {
+    const waiters = this.#waiters;
+    if (waiters === waiter) this.#waiters = undefined;
+    else if (!(waiters instanceof Set) || !waiters.delete(waiter)) return;
+    this.#rearm();
   }
 
   /** Arms the poll handle for the union of pending waits' events, or stops it. */
   #rearm(): void {
     if (this.#closed) return;
+    const waiters = this.#waiters;
     let wanted = 0;
-    for (const waiter of this.#waiters) wanted |= waiter.events;
+    if (waiters instanceof Set) for (const waiter of waiters) wanted |= waiter.events;
+    else if (waiters) wanted = waiters.events;
     if (wanted === this.#armed) return;
     if (wanted === 0) {
       this.#poller?.stop();
@@ -106,22 +127,28 @@ export class FdWatcher {
   }
 
   #onEvent(status: number, ready: number): void {
-    for (const waiter of [...this.#waiters]) {
-      if (status < 0) {
-        this.#drop(waiter);
-        waiter.settle(new KernelError(status, { syscall: 'poll', context: this.#label }));
-        continue;
-      }
-      if ((waiter.events & ready) === 0) continue;
-      try {
-        const result = waiter.attempt();
-        if (!result.done) continue;
-        this.#drop(waiter);
-        waiter.settle(undefined, result.value);
-      } catch (error) {
-        this.#drop(waiter);
-        waiter.settle(error);
-      }
+    const waiters = this.#waiters;
+    // A copy only when several wait: settling one changes the set.
+    if (waiters instanceof Set) for (const waiter of [...waiters]) this.#fire(waiter, status, ready);
+    else if (waiters) this.#fire(waiters, status, ready);
+  }
+
+  #fire(waiter: FdWait<unknown>, status: number, ready: number): void {
+    if (!waiter.pending) return; // settled by an earlier waiter's wake-up (e.g. one that closed the fd)
+    if (status < 0) {
+      this.detach(waiter);
+      waiter.settle(new KernelError(status, { syscall: 'poll', context: this.#label }));
+      return;
+    }
+    if ((waiter.events & ready) === 0) return;
+    try {
+      const result = waiter.attempt();
+      if (!result.done) return;
+      this.detach(waiter);
+      waiter.settle(undefined, result.value);
+    } catch (error) {
+      this.detach(waiter);
+      waiter.settle(error);
     }
   }
 }
