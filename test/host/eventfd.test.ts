@@ -66,6 +66,21 @@ describe('EventFd', () => {
     await expect(efd.wait({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
   });
 
+  it("a rejection carries the innermost four frames of the stack that started the wait, none of the library's internals", async () => {
+    using efd = EventFd.create();
+    const waitHere = (): Promise<bigint> => efd.wait({ timeout: 1 });
+    const callerOfWait = (): Promise<bigint> => waitHere();
+    const error = (await callerOfWait().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(TimeoutError);
+    const frames = error.stack!.split('\n').filter((line) => /^\s+at /.test(line));
+    expect(frames).toHaveLength(4);
+    // The public method that started the wait, then its callers.
+    expect(frames[0]).toContain('EventFd.wait');
+    expect(frames[1]).toContain('waitHere');
+    expect(frames[2]).toContain('callerOfWait');
+    expect(error.stack).not.toMatch(/fd-watcher|wait-limits/);
+  });
+
   it('close() rejects pending waits and is safe twice; use after close throws', async () => {
     const efd = EventFd.create();
     const waiting = efd.wait();
