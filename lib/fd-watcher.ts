@@ -22,8 +22,14 @@ export const WRITABLE = 2;
  */
 export type Attempt<T, S = unknown> = (subject: S) => { done: true; value: T } | { done: false };
 
-/** The watchers with a poll handle, by fd: where the addon's events go. */
-const watching = new Map<number, FdWatcher>();
+/**
+ * The watchers with a poll handle, by fd: where the addon's events go. Kept
+ * on the addon object: every copy of this module in the environment (a
+ * bundle, a test runner's own) loads the one addon and so shares its
+ * listener, which must find every copy's watchers.
+ */
+type Watchers = Map<number, { onEvent(status: number, ready: number): void }>;
+const watching: Watchers = ((native as unknown as { pollWatchers?: Watchers }).pollWatchers ??= new Map());
 let listening = false;
 
 function dispatch(fd: number, status: number, ready: number): void {
