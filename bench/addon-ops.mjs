@@ -61,7 +61,7 @@ export function addonOps({ fds, syncobjHandle, planeUpdate }, src) {
  * The plane update through native.kmsAtomic with prebuilt requests (the
  * words lib/kms/atomic-wire.ts lays out, one per framebuffer). The flip
  * waits for its event by polling the fd once per event-loop turn: the
- * addon's own fd watch (pollerCreate) allows one per fd number, and the lib
+ * addon's own fd watch (pollStart) allows one per fd number, and the lib
  * column's device holds the card fd's, so this column cannot arm one too.
  */
 function kmsOps(fd, { objs, counts, props, values }) {

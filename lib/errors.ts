@@ -205,6 +205,7 @@ export const EAGAIN = errno('EAGAIN');
 export const ENOMEM = errno('ENOMEM');
 export const EACCES = errno('EACCES');
 export const EBUSY = errno('EBUSY');
+export const EEXIST = errno('EEXIST');
 export const ENODEV = errno('ENODEV');
 export const EINVAL = errno('EINVAL');
 export const ENOTTY = errno('ENOTTY');

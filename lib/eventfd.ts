@@ -17,6 +17,14 @@ import { native } from './native.js';
 const READ = Object.freeze({ syscall: 'read', context: 'eventfd' });
 const WRITE = Object.freeze({ syscall: 'write', context: 'eventfd' });
 
+const NOT_YET = Object.freeze({ done: false as const });
+
+/** wait()'s attempt: one function for every wait, given the EventFd. */
+function readAttempt(efd: EventFd): { done: true; value: bigint } | { done: false } {
+  const value = efd.read();
+  return value === undefined ? NOT_YET : { done: true, value };
+}
+
 /** Options of `EventFd.create()`. */
 export interface EventFdOptions {
   /** Each read takes 1 instead of the whole count (EFD_SEMAPHORE). Default false. */
@@ -91,15 +99,7 @@ export class EventFd extends FdResource {
    */
   wait(limits: WaitLimits = {}): Promise<bigint> {
     try {
-      return this.watcher().wait<bigint>(
-        READABLE,
-        () => {
-          const value = this.read();
-          return value === undefined ? { done: false } : { done: true, value };
-        },
-        checkWaitLimits(limits),
-        'eventfd',
-      );
+      return this.watcher().wait<bigint, EventFd>(READABLE, readAttempt, checkWaitLimits(limits), 'eventfd', this);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -56,12 +56,6 @@ export interface RawDumb {
 }
 
 /** A uv_poll handle on one fd. `events`: 1 readable, 2 writable. */
-export interface RawPoller {
-  start(events: number): Errno;
-  stop(): Errno;
-  close(): Errno;
-}
-
 /** One netlink datagram (native/netlink_uevent.cc). */
 export interface RawUevent {
   data: Buffer;
@@ -314,7 +308,14 @@ export interface NativeBinding {
   kmsRevokeLease(fd: number, lesseeId: number): Errno;
   // readiness (native/poller.cc)
   pollNow(fd: number, events: number): Errno;
-  pollerCreate(fd: number, onEvent: (status: number, events: number) => void): RawPoller | Errno;
+  /** Sets the environment's one receiver of readiness events of watched fds. */
+  pollListen(listener: (fd: number, status: number, events: number) => void): Errno;
+  /** Watches `fd` for `events` (creating its uv_poll handle on first use). */
+  pollStart(fd: number, events: number): Errno;
+  /** Stops watching `fd`; the handle stays for the next start. */
+  pollStop(fd: number): Errno;
+  /** Releases `fd`'s handle: before the fd is closed. */
+  pollClose(fd: number): Errno;
 }
 
 /**

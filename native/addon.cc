@@ -54,7 +54,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitKmsCommit(env, exports);
   InitKmsSession(env, exports);
   InitNetlinkUevent(env, exports);
-  Poller::Init(env, exports);
+  InitPoller(env, exports);
   return exports;
 }
 

@@ -19,7 +19,7 @@
 
 namespace dmabuf {
 
-class Poller;
+struct PollWatch;  // native/poller.cc
 struct ThreadWaits;  // native/syncobj_thread_wait.cc
 
 // One live mmap handed to JavaScript as an external ArrayBuffer.
@@ -30,10 +30,14 @@ struct MappingState {
 };
 
 struct InstanceData {
-  Napi::FunctionReference poller_constructor;
-  // libuv aborts if two uv_poll handles watch one fd, so refuse that instead.
-  std::unordered_set<int> polled_fds;
-  std::unordered_set<Poller*> pollers;
+  // The watched fds (one uv_poll handle each: libuv aborts if two watch one
+  // fd) and the one function their events go to.
+  std::unordered_map<int, PollWatch*> polls;
+  napi_ref poll_listener = nullptr;
+  // Handles being closed, and the async cleanup hook that holds the
+  // environment's teardown until they are (native/poller.cc).
+  size_t polls_closing = 0;
+  napi_async_cleanup_hook_handle polls_teardown = nullptr;
   std::unordered_map<void*, MappingState*> mappings;
   // fds owned by objects of this environment (lib/fd-resource.ts registers
   // them with fdOwn and releases them with fdClose).
@@ -48,9 +52,5 @@ void CleanupInstance(InstanceData* data);
 // The parts of it that live with their concept.
 void StopThreadWaits(InstanceData* data);  // native/syncobj_thread_wait.cc
 void ReleasePollers(InstanceData* data);    // native/poller.cc
-
-// Tags let a method refuse an object of another kind instead of
-// reinterpreting its memory (napi_type_tag_object).
-inline constexpr napi_type_tag kPollerTag = {0x6a1c0e3d5f2b4a11ULL, 0x9d83b7c2e4f60a55ULL};
 
 }  // namespace dmabuf

@@ -374,11 +374,9 @@ export class DrmDevice extends FdResource {
    * @throws {KernelError} (rejection) EINVAL: a point has no fence and `forSubmit` is off
    */
   waitSyncobjs(points: readonly SyncobjPoint[], opts?: WaitSyncobjsOptions): Promise<number> {
-    const site: { stack?: string } = {};
-    Error.captureStackTrace(site, this.waitSyncobjs);
     try {
       this.open();
-      return waitSyncobjs(this, points, opts, site);
+      return waitSyncobjs(this, points, opts, this.waitSyncobjs);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -114,13 +114,14 @@ export function waitSyncobjs(
   device: DrmDevice,
   list: readonly SyncobjPoint[],
   opts: WaitSyncobjsOptions | undefined,
-  site: { stack?: string },
+  site: Function,
 ): Promise<number> {
   const o = options<WaitSyncobjsOptions>('options', opts, ['all', 'forSubmit', 'available', 'deadlineNs', 'signal', 'timeout']);
   const p = parse(device, list, o);
   const limits = checkWaitLimits({ signal: o.signal, timeout: o.timeout });
   const what = describe(p);
-  return limitedWait<number>(limits, site, what, (finish) => {
+  return limitedWait<number>(limits, site, what, (wait) => {
+    const finish = (error?: unknown, value?: number): void => wait.settle(error, value);
     // The kernel's own answer first: satisfied now, or EINVAL for a missing fence without forSubmit.
     const now = kernelWait(device, p, 0n);
     if (now !== ETIME) {

@@ -23,7 +23,7 @@
 import { ECANCELED, ETIME, KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
 import { closeFd } from '../fd-native.js';
-import { type WaitLimits, limitedWait } from '../wait-limits.js';
+import { LimitedWait, type WaitLimits, limitedWait } from '../wait-limits.js';
 import { native, syncStatusErrno } from '../native.js';
 import { SyncFile, fenceFailure } from '../sync-file.js';
 
@@ -37,11 +37,28 @@ export const TIMELINE = 2;
 /** How a wait learns that its point signalled. */
 export type SyncobjWaitStrategy = 'auto' | 'eventfd' | 'sync_file' | 'thread';
 
-interface Pending {
-  handle: number;
-  point: bigint;
-  available: boolean;
-  settle(error?: unknown): void;
+/** One pending eventfd wait: the device's entry and the promise's settle target in one. */
+class Pending extends LimitedWait<void> {
+  readonly waits: SyncobjWaits;
+  readonly handle: number;
+  readonly point: bigint;
+  readonly available: boolean;
+
+  constructor(waits: SyncobjWaits, handle: number, point: bigint, available: boolean) {
+    super();
+    this.waits = waits;
+    this.handle = handle;
+    this.point = point;
+    this.available = available;
+  }
+
+  protected override start(): void {
+    this.waits.register(this);
+  }
+
+  protected override cancel(): void {
+    this.waits.drop(this);
+  }
 }
 
 /** Checks a point without blocking: 0 when satisfied, -ETIME when not yet, else -errno. */
@@ -80,8 +97,8 @@ export class SyncobjWaits {
   readonly #deviceFd: () => number;
   readonly #label: string;
   readonly #pending = new Set<Pending>();
-  /** stop(reason) of every pending wait, of every strategy, by syncobj handle: for close() of either. */
-  readonly #stops = new Map<number, Set<(reason: unknown) => void>>();
+  /** Every pending wait, of every strategy, by syncobj handle: for close() of either. */
+  readonly #stops = new Map<number, Set<LimitedWait<unknown>>>();
   #eventfd: EventFd | undefined;
   #listening: AbortController | undefined;
 
@@ -97,7 +114,7 @@ export class SyncobjWaits {
     point: bigint,
     available: boolean,
     limits: WaitLimits,
-    site: { stack?: string },
+    site: Function,
     strategy: SyncobjWaitStrategy,
     hasEventfd: () => boolean,
   ): Promise<void> {
@@ -121,71 +138,69 @@ export class SyncobjWaits {
    * SyncFile.wait reports a failed fence. Stopping the wait (abort, timeout,
    * close) closes the file; its own late rejection is then ignored.
    */
-  #syncFileWait(handle: number, point: bigint, limits: WaitLimits, site: { stack?: string }): Promise<void> {
-    return limitedWait<void>(limits, site, `syncobj point ${point}`, (finish) => {
+  #syncFileWait(handle: number, point: bigint, limits: WaitLimits, site: Function): Promise<void> {
+    return limitedWait<void>(limits, site, `syncobj point ${point}`, (wait) => {
       const fd = native.syncobjHandleToFd(this.#deviceFd(), handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point);
       if (fd < 0) {
-        finish(new KernelError(fd, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', context: this.#label }));
+        wait.settle(new KernelError(fd, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', context: this.#label }));
         return () => undefined;
       }
       const file = SyncFile.adopt(fd);
       void file
         .wait()
-        .then(() => finish(), (error: unknown) => finish(error))
+        .then(() => wait.settle(), (error: unknown) => wait.settle(error))
         .finally(() => file.close());
       return () => file.close();
     }, this.#owner(handle));
   }
 
   /** Fallback 2: a blocking wait on a dedicated thread, cancelled by abort, timeout or close. */
-  #threadWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: { stack?: string }): Promise<void> {
-    return limitedWait<void>(limits, site, `syncobj point ${point}`, (finish) => {
+  #threadWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: Function): Promise<void> {
+    return limitedWait<void>(limits, site, `syncobj point ${point}`, (wait) => {
       const cancel = native.syncobjWaitThread(this.#deviceFd(), handle, point, available ? WAIT_AVAILABLE : 0, (rc) => {
         if (rc === ECANCELED) return; // settled already by whoever cancelled
         if (rc < 0) {
-          finish(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', context: this.#label }));
+          wait.settle(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', context: this.#label }));
           return;
         }
         // This runs from a native callback: nothing may throw out of it. A
         // completion that lost the race with close() finds the device closed
-        // (ClosedError) and the wait already settled, so finish ignores it.
+        // (ClosedError) and the wait already settled, so settle ignores it.
         try {
-          finish(available ? undefined : pointFailure(this.#deviceFd(), handle, point, this.#label));
+          wait.settle(available ? undefined : pointFailure(this.#deviceFd(), handle, point, this.#label));
         } catch (error) {
-          finish(error);
+          wait.settle(error);
         }
       });
       if (typeof cancel === 'number') {
-        finish(new KernelError(cancel, { syscall: 'dup', context: this.#label }));
+        wait.settle(new KernelError(cancel, { syscall: 'dup', context: this.#label }));
         return () => undefined;
       }
       return cancel;
     }, this.#owner(handle));
   }
 
-  #eventfdWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: { stack?: string }): Promise<void> {
-    return limitedWait<void>(limits, site, `syncobj point ${point}`, (finish) => {
-      const efd = (this.#eventfd ??= EventFd.create());
-      const rc = native.syncobjEventfd(this.#deviceFd(), handle, point, efd.fd, available ? WAIT_AVAILABLE : 0);
-      if (rc < 0) {
-        finish(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_EVENTFD', context: this.#label }));
-        return () => undefined;
-      }
-      const entry: Pending = { handle, point, available, settle: finish };
-      this.#pending.add(entry);
-      this.#listen(efd);
-      return () => this.#drop(entry);
-    }, this.#owner(handle));
+  #eventfdWait(handle: number, point: bigint, available: boolean, limits: WaitLimits, site: Function): Promise<void> {
+    return new Pending(this, handle, point, available).begin(limits, `syncobj point ${point}`, site, this.#owner(handle));
   }
 
-  /** Forgets a settled or cancelled eventfd wait; the listening loop ends with the last one. */
-  #drop(entry: Pending): void {
+  /** @internal Registers an eventfd wait with the kernel and listens for it; a throw rejects it. */
+  register(entry: Pending): void {
+    const efd = (this.#eventfd ??= EventFd.create());
+    const rc = native.syncobjEventfd(this.#deviceFd(), entry.handle, entry.point, efd.fd, entry.available ? WAIT_AVAILABLE : 0);
+    if (rc < 0) throw new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_EVENTFD', context: this.#label });
+    this.#pending.add(entry);
+    this.#listen(efd);
+  }
+
+  /** @internal Forgets a settled or cancelled eventfd wait; the listening loop ends with the last one. */
+  drop(entry: Pending): void {
     this.#pending.delete(entry);
     if (this.#pending.size === 0) this.#listening?.abort();
   }
 
   /** The set holding the pending waits' stop functions for `handle`. */
-  #owner(handle: number): Set<(reason: unknown) => void> {
+  #owner(handle: number): Set<LimitedWait<unknown>> {
     let stops = this.#stops.get(handle);
     if (!stops) this.#stops.set(handle, (stops = new Set()));
     return stops;
@@ -199,7 +214,7 @@ export class SyncobjWaits {
   abandon(handle: number, reason: Error): void {
     const stops = this.#stops.get(handle);
     this.#stops.delete(handle);
-    for (const stop of [...(stops ?? [])]) stop(reason);
+    for (const wait of [...(stops ?? [])]) wait.stop(reason);
   }
 
   /** Rejects every pending wait of every strategy and releases the eventfd. */
@@ -240,7 +255,7 @@ export class SyncobjWaits {
     for (const entry of [...this.#pending]) {
       const rc = pollPoint(fd, entry.handle, entry.point, entry.available);
       if (rc === ETIME) continue;
-      this.#drop(entry);
+      this.drop(entry);
       if (rc < 0) {
         entry.settle(new KernelError(rc, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', context: this.#label }));
         continue;

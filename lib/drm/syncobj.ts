@@ -186,8 +186,6 @@ export class Syncobj extends DeviceHandle {
    * @throws {AbortError} / {TimeoutError} (rejection) from the limits, or the syncobj or device was closed
    */
   wait(point: bigint | number = 0n, opts: SyncobjWaitOptions = {}): Promise<void> {
-    const site: { stack?: string } = {};
-    Error.captureStackTrace(site, this.wait);
     try {
       const p = toPoint(point);
       const o = options<SyncobjWaitOptions>('options', opts, ['available', 'strategy', 'signal', 'timeout']);
@@ -196,7 +194,7 @@ export class Syncobj extends DeviceHandle {
       const strategy = o.strategy ?? 'auto';
       assertOneOf('options.strategy', strategy, ['auto', 'eventfd', 'sync_file', 'thread'] as const);
       this.deviceFd();
-      return this.device.syncobjWaits().wait(this.handle, p, available, limits, site, strategy, () => this.device.hasSyncobjEventfd());
+      return this.device.syncobjWaits().wait(this.handle, p, available, limits, this.wait, strategy, () => this.device.hasSyncobjEventfd());
     } catch (error) {
       return Promise.reject(error);
     }

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AbortError, ClosedError, EventFd, TimeoutError } from '../../lib/index.js';
+import { KernelError } from '../../lib/errors.js';
+import { FdWatcher, READABLE } from '../../lib/fd-watcher.js';
 import { fdCount } from '../helpers/env.js';
 
 describe('EventFd', () => {
@@ -64,6 +66,44 @@ describe('EventFd', () => {
     // The rejection's stack points at the caller, not at the poll callback.
     expect((error as Error).stack).toContain('eventfd.test.ts');
     await expect(efd.wait({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+  });
+
+  it("a rejection carries the innermost four frames of the stack that started the wait, none of the library's internals", async () => {
+    using efd = EventFd.create();
+    const waitHere = (): Promise<bigint> => efd.wait({ timeout: 1 });
+    const callerOfWait = (): Promise<bigint> => waitHere();
+    const error = (await callerOfWait().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(TimeoutError);
+    const frames = error.stack!.split('\n').filter((line) => /^\s+at /.test(line));
+    expect(frames).toHaveLength(4);
+    // The public method that started the wait, then its callers.
+    expect(frames[0]).toContain('EventFd.wait');
+    expect(frames[1]).toContain('waitHere');
+    expect(frames[2]).toContain('callerOfWait');
+    expect(error.stack).not.toMatch(/fd-watcher|wait-limits/);
+  });
+
+  it('a second watcher of one fd number is refused with EEXIST (libuv would abort), the first keeps working', async () => {
+    using efd = EventFd.create();
+    const first = new FdWatcher(efd.fd, 'first');
+    const second = new FdWatcher(efd.fd, 'second');
+    const read = (): { done: true; value: bigint } | { done: false } => {
+      const value = efd.read();
+      return value === undefined ? { done: false } : { done: true, value };
+    };
+    const waiting = first.wait(READABLE, read, {}, 'eventfd');
+    const refused = await second.wait(READABLE, read, {}, 'eventfd').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(KernelError);
+    expect((refused as KernelError).code).toBe('EEXIST');
+    expect((refused as Error).message).toContain('cannot watch second');
+    efd.write(3n);
+    expect(await waiting).toBe(3n);
+    first.close(new AbortError());
+    // The number is free again once the first watcher is closed.
+    const again = second.wait(READABLE, read, {}, 'eventfd');
+    efd.write(1n);
+    expect(await again).toBe(1n);
+    second.close(new AbortError());
   });
 
   it('close() rejects pending waits and is safe twice; use after close throws', async () => {
