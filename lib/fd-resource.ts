@@ -53,10 +53,8 @@ export abstract class FdResource implements Disposable {
     if (!this.#watcher) {
       const watcher = new FdWatcher(fd, this.#label);
       this.#watcher = watcher;
-      // The registry holds this closure strongly: it must not reach `this`
-      // (no `this.#label` inside), or the object could never be collected.
-      const label = this.#label;
-      this.#held.release = () => watcher.close(new AbortError(`${label} was garbage-collected`));
+      // The registry holds `held` strongly; the watcher does not reach `this`.
+      this.#held.watcher = watcher;
     }
     return this.#watcher;
   }
@@ -70,7 +68,8 @@ export abstract class FdResource implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     unguard(this);
-    this.#watcher?.close(new AbortError(`${this.#label} was closed while waiting`));
+    const label = this.#label;
+    this.#watcher?.close(() => new AbortError(`${label} was closed while waiting`));
     this.#watcher = undefined;
     closeFd(this.#fd);
   }

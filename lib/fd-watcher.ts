@@ -87,14 +87,21 @@ export class FdWatcher {
     return new FdWait<T>(this, events, attempt as Attempt<T>, subject).begin(limits, what, this.wait);
   }
 
-  /** Rejects every pending wait with `reason` and releases the poll handle. */
-  close(reason: Error): void {
+  /**
+   * Rejects every pending wait with `reason` and releases the poll handle.
+   * `reason` may be a function making it, called only if a wait is pending
+   * (an error captures a stack: not worth it for an idle watcher's close).
+   */
+  close(reason: Error | (() => Error)): void {
     if (this.#closed) return;
     this.#closed = true;
     const waiters = this.#waiters;
     this.#waiters = undefined;
-    if (waiters instanceof Set) for (const waiter of waiters) waiter.settle(reason);
-    else waiters?.settle(reason);
+    if (waiters !== undefined) {
+      const error = typeof reason === 'function' ? reason() : reason;
+      if (waiters instanceof Set) for (const waiter of waiters) waiter.settle(error);
+      else waiters.settle(error);
+    }
     this.#release();
   }
 

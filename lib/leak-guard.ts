@@ -6,20 +6,22 @@
  * time is unpredictable, so code should close() or `using` what it opens.
  * @module
  */
+import { AbortError } from './errors.js';
+import type { FdWatcher } from './fd-watcher.js';
 import { native } from './native.js';
 
 /** What the registry keeps; it must not reference the owner, or the owner is never collected. */
 export interface Held {
   fd: number;
   label: string;
-  /** Closed first, so no poll handle outlives its fd. */
-  release?: () => void;
+  /** Closed first, so no poll handle outlives its fd (a watcher holds no reference to its owner). */
+  watcher?: FdWatcher;
 }
 
 const warned = new Set<string>();
 
 const registry = new FinalizationRegistry<Held>((held) => {
-  held.release?.();
+  held.watcher?.close(() => new AbortError(`${held.label} was garbage-collected`));
   // Natively, so a worker's Node does not warn about an fd fs never opened;
   // an error means it is already gone, and there is nothing to release.
   native.fdClose(held.fd);
