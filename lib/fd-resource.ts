@@ -67,7 +67,7 @@ export abstract class FdResource implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    unguard(this);
+    unguard(this.#held);
     const label = this.#label;
     this.#watcher?.close(() => new AbortError(`${label} was closed while waiting`));
     this.#watcher = undefined;
