@@ -17,7 +17,6 @@ export function syncFlags(mode: CpuAccessMode): number {
 /** The buffer a CpuAccess brackets: whether it is still open, and its fd. */
 export interface CpuAccessTarget {
   readonly closed: boolean;
-  readonly fd: number;
 }
 
 // Error details per mode and direction, built once: a begin/end pair is a hot
@@ -39,12 +38,14 @@ export class CpuAccess implements Disposable {
   /** What the CPU access was begun for; `end()` ends it with the same bits. */
   readonly mode: CpuAccessMode;
   #target: CpuAccessTarget | undefined;
+  readonly #fd: number;
 
-  /** @internal the caller checks that the buffer is open and mode is valid */
-  constructor(target: CpuAccessTarget, mode: CpuAccessMode) {
-    check(native.dmaBufSync(target.fd, syncFlags(mode) | DMA_BUF_SYNC_START), BEGIN[mode]);
+  /** @internal the caller checks that the buffer is open (passing its fd) and mode is valid */
+  constructor(target: CpuAccessTarget, fd: number, mode: CpuAccessMode) {
+    check(native.dmaBufSync(fd, syncFlags(mode) | DMA_BUF_SYNC_START), BEGIN[mode]);
     this.mode = mode;
     this.#target = target;
+    this.#fd = fd;
   }
 
   /** True once ended. */
@@ -60,8 +61,9 @@ export class CpuAccess implements Disposable {
   end(): void {
     const target = this.#target;
     this.#target = undefined;
+    // A closed target's fd number may belong to something else by now.
     if (target === undefined || target.closed) return;
-    check(native.dmaBufSync(target.fd, syncFlags(this.mode) | DMA_BUF_SYNC_END), END[this.mode]);
+    check(native.dmaBufSync(this.#fd, syncFlags(this.mode) | DMA_BUF_SYNC_END), END[this.mode]);
   }
 
   /** Same as `end()`, for `using`. */

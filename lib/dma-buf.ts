@@ -236,9 +236,9 @@ export class DmaBuf extends FdResource {
    * @throws {KernelError} from DMA_BUF_IOCTL_SYNC
    */
   beginCpuAccess(mode: CpuAccessMode = 'readwrite'): CpuAccess {
-    assertOneOf('mode', mode, accessModes);
-    this.open();
-    return new CpuAccess(this, mode);
+    // Compared directly first (a per-frame call); the full check only for a bad mode.
+    if (mode !== 'readwrite' && mode !== 'write' && mode !== 'read') assertOneOf('mode', mode, accessModes);
+    return new CpuAccess(this, this.open(), mode);
   }
 
   /**

@@ -21,6 +21,8 @@ const HEAP_ACCESS = {
   how: 'read access to its node: run as root, or grant the node to your user or group (a udev rule)',
 } as const;
 
+const ALLOCATE_KEYS = ['cloexec', 'access'] as const;
+
 /** Options of `DmaHeap.allocate()`. */
 export interface AllocateOptions {
   /** Close the dma-buf on exec (default true). */
@@ -112,7 +114,7 @@ export class DmaHeap extends FdResource {
   allocate(size: number, opts?: AllocateOptions): DmaBuf {
     assertSize('size', size);
     this.#refuseBeyondAvailable(size);
-    const o = options<AllocateOptions>('options', opts, ['cloexec', 'access']);
+    const o = options<AllocateOptions>('options', opts, ALLOCATE_KEYS);
     const cloexec = flag('options.cloexec', o.cloexec, true);
     const access = o.access ?? 'readwrite';
     assertOneOf('options.access', access, accessModes);
@@ -126,17 +128,19 @@ export class DmaHeap extends FdResource {
 
   /** See allocate(): what the machine cannot give is refused with ENOMEM before the kernel tries. */
   #refuseBeyondAvailable(size: number): void {
-    const refuse = (what: string, limit: number): never => {
-      throw new KernelError(-12 /* ENOMEM */, {
-        syscall: 'ioctl',
-        request: 'DMA_HEAP_IOCTL_ALLOC',
-        context: `${size} bytes from dma-heap '${this.name}' exceed the ${limit} bytes ${what}`,
-      });
-    };
     const available = availableMemory(size);
-    if (size > available) refuse('of memory available (MemAvailable)', available);
+    if (size > available) throw this.#beyond(size, 'of memory available (MemAvailable)', available);
     if (!(this.#cma ??= isCmaHeap(this.name))) return;
     const cma = cmaFree();
-    if (cma !== undefined && size > cma) refuse('of free CMA memory (CmaFree)', cma);
+    if (cma !== undefined && size > cma) throw this.#beyond(size, 'of free CMA memory (CmaFree)', cma);
   }
+
+  #beyond(size: number, what: string, limit: number): KernelError {
+    return new KernelError(-12 /* ENOMEM */, {
+      syscall: 'ioctl',
+      request: 'DMA_HEAP_IOCTL_ALLOC',
+      context: `${size} bytes from dma-heap '${this.name}' exceed the ${limit} bytes ${what}`,
+    });
+  }
+
 }

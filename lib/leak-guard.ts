@@ -40,9 +40,10 @@ const registry = new FinalizationRegistry<Held>((held) => {
 
 // Registered without an unregister token, and never unregistered: close()
 // marks the entry instead. A token costs a hash-table insert and removal per
-// object (2.7 us against 0.7 us per register/close under QEMU TCG, measured),
-// which every sync_file export and heap allocation would pay; an entry whose
-// owner closed costs one early-returning callback once the owner is collected.
+// object, which every sync_file export and heap allocation would pay; an
+// entry whose owner closed costs one early-returning callback once the owner
+// is collected. Measured under QEMU TCG with those callbacks and the GC
+// included: 3.8 us per object with a token, 2.6 us without (minimums).
 export function guard(owner: object, held: Held): void {
   registry.register(owner, held);
 }
