@@ -238,34 +238,39 @@ export class SyncFile extends FdResource {
    */
   wait(limits: WaitLimits = {}): Promise<void> {
     try {
-      const fd = this.open();
-      let names: FenceNames[] | undefined;
-      let first = true;
-      return this.watcher().wait(
-        READABLE,
-        () => {
-          const status = fileStatus(this.open());
-          if (status === 0) {
-            // Once, while a merged file is pending: the names a failed member loses on signalling.
-            if (first && fenceCount(fd) > 1) names = fenceNames(fd);
-            first = false;
-            return NOT_YET;
-          }
-          // Signalled. The file's own status can miss a member's error (see
-          // fenceFailure), so the members are asked, in one ioctl; the error
-          // and its names are read only when one failed.
-          if (status > 0 && check(native.syncFileMemberFailed(fd), FILE_INFO) === 0) return DONE;
-          const failure = fenceFailure(fd, status, 'sync_file', names);
-          if (failure) throw failure;
-          return DONE;
-        },
-        checkWaitLimits(limits),
-        'sync_file',
-      );
+      return this.watcher().wait<void, SyncFile>(READABLE, SyncFile.#attempt, checkWaitLimits(limits), 'sync_file', this);
     } catch (error) {
       return Promise.reject(error);
     }
   }
+
+  /**
+   * Member names of a merged file, read once while it is pending: Linux 7.2
+   * renames a member once it signals, and a failure should name it. Kept on
+   * the file (its fences are fixed at creation), so waits share it.
+   */
+  #names: FenceNames[] | undefined;
+  #counted = false;
+
+  /** One attempt of wait(): one function for every wait, given the file, not a closure per wait. */
+  static readonly #attempt = (file: SyncFile): { done: true; value: undefined } | { done: false } => {
+    const fd = file.open();
+    const status = fileStatus(fd);
+    if (status === 0) {
+      if (!file.#counted) {
+        file.#counted = true;
+        if (fenceCount(fd) > 1) file.#names = fenceNames(fd);
+      }
+      return NOT_YET;
+    }
+    // Signalled. The file's own status can miss a member's error (see
+    // fenceFailure), so the members are asked, in one ioctl; the error
+    // and its names are read only when one failed.
+    if (status > 0 && check(native.syncFileMemberFailed(fd), FILE_INFO) === 0) return DONE;
+    const failure = fenceFailure(fd, status, 'sync_file', file.#names);
+    if (failure) throw failure;
+    return DONE;
+  };
 }
 
 // What wait()'s attempts answer, made once (an attempt runs per wake-up).

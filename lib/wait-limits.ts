@@ -20,9 +20,15 @@ export interface WaitLimits {
   timeout?: number | undefined;
 }
 
+const NO_LIMITS: WaitLimits = Object.freeze({});
+const LIMIT_KEYS = ['signal', 'timeout'] as const;
+
 /** Checks the `{signal, timeout}` bag every wait takes. */
 export function checkWaitLimits(value: unknown): WaitLimits {
-  const { signal, timeout } = options<WaitLimits>('options', value, ['signal', 'timeout']);
+  // The common call, wait() or wait({}), makes nothing: a pending wait keeps its limits.
+  if (value === undefined) return NO_LIMITS;
+  const { signal, timeout } = options<WaitLimits>('options', value, LIMIT_KEYS);
+  if (signal === undefined && timeout === undefined) return NO_LIMITS;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw typeError('options.signal must be an AbortSignal');
   }
@@ -95,6 +101,12 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
   rejectOut = reject;
 }
 
+interface WaitExtras {
+  signal: AbortSignal | undefined;
+  clearTimer: (() => void) | undefined;
+  owner: Set<LimitedWait<unknown>> | undefined;
+}
+
 /**
  * One pending wait, bounded by `{signal, timeout}`: the object is at once
  * the promise's settle target and the abort listener (handleEvent), so a
@@ -106,9 +118,8 @@ export class LimitedWait<T> {
   #site: { stack?: string } | undefined;
   #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
-  #signal: AbortSignal | undefined;
-  #clearTimer: (() => void) | undefined;
-  #owner: Set<LimitedWait<unknown>> | undefined;
+  /** What only a wait with limits or an owner has: kept apart, so a plain wait is smaller. */
+  #extras: WaitExtras | undefined;
   #done = false;
 
   /** Starts waiting; may settle at once. A throw rejects the wait. */
@@ -138,14 +149,11 @@ export class LimitedWait<T> {
       this.settle(new AbortError(undefined, { cause: signal.reason }));
       return promise;
     }
-    if (timeout !== undefined) this.#clearTimer = longTimeout(timeout, () => this.stop(new TimeoutError(timeout, what)));
-    if (signal) {
-      this.#signal = signal;
-      signal.addEventListener('abort', this, { once: true });
-    }
-    if (owner) {
-      this.#owner = owner;
-      owner.add(this as LimitedWait<unknown>);
+    if (timeout !== undefined || signal || owner) {
+      const extras: WaitExtras = (this.#extras = { signal, clearTimer: undefined, owner });
+      if (timeout !== undefined) extras.clearTimer = longTimeout(timeout, () => this.stop(new TimeoutError(timeout, what)));
+      signal?.addEventListener('abort', this, { once: true });
+      owner?.add(this as LimitedWait<unknown>);
     }
     try {
       this.start();
@@ -159,9 +167,12 @@ export class LimitedWait<T> {
   settle(error?: unknown, value?: T): void {
     if (this.#done) return;
     this.#done = true;
-    this.#owner?.delete(this as LimitedWait<unknown>);
-    this.#clearTimer?.();
-    this.#signal?.removeEventListener('abort', this);
+    const extras = this.#extras;
+    if (extras) {
+      extras.owner?.delete(this as LimitedWait<unknown>);
+      extras.clearTimer?.();
+      extras.signal?.removeEventListener('abort', this);
+    }
     if (error === undefined) this.#resolve(value as T);
     else this.#reject(this.#site ? withStack(error, this.#site) : error);
   }
@@ -175,7 +186,7 @@ export class LimitedWait<T> {
 
   /** The abort signal fired (the wait is its listener object). */
   handleEvent(): void {
-    this.stop(new AbortError(undefined, { cause: this.#signal?.reason }));
+    this.stop(new AbortError(undefined, { cause: this.#extras?.signal?.reason }));
   }
 }
 
