@@ -104,7 +104,6 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
 interface WaitExtras {
   signal: AbortSignal | undefined;
   clearTimer: (() => void) | undefined;
-  owner: Set<LimitedWait<unknown>> | undefined;
 }
 
 /**
@@ -118,7 +117,8 @@ export class LimitedWait<T> {
   #site: { stack?: string } | undefined;
   #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
-  /** What only a wait with limits or an owner has: kept apart, so a plain wait is smaller. */
+  #owner: Set<LimitedWait<unknown>> | undefined;
+  /** What only a wait with limits has: kept apart, so a plain wait is smaller. */
   #extras: WaitExtras | undefined;
   #done = false;
 
@@ -149,11 +149,14 @@ export class LimitedWait<T> {
       this.settle(new AbortError(undefined, { cause: signal.reason }));
       return promise;
     }
-    if (timeout !== undefined || signal || owner) {
-      const extras: WaitExtras = (this.#extras = { signal, clearTimer: undefined, owner });
+    if (timeout !== undefined || signal) {
+      const extras: WaitExtras = (this.#extras = { signal, clearTimer: undefined });
       if (timeout !== undefined) extras.clearTimer = longTimeout(timeout, () => this.stop(new TimeoutError(timeout, what)));
       signal?.addEventListener('abort', this, { once: true });
-      owner?.add(this as LimitedWait<unknown>);
+    }
+    if (owner) {
+      this.#owner = owner;
+      owner.add(this as LimitedWait<unknown>);
     }
     try {
       this.start();
@@ -167,9 +170,9 @@ export class LimitedWait<T> {
   settle(error?: unknown, value?: T): void {
     if (this.#done) return;
     this.#done = true;
+    this.#owner?.delete(this as LimitedWait<unknown>);
     const extras = this.#extras;
     if (extras) {
-      extras.owner?.delete(this as LimitedWait<unknown>);
       extras.clearTimer?.();
       extras.signal?.removeEventListener('abort', this);
     }
