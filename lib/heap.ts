@@ -106,8 +106,8 @@ export class DmaHeap extends FdResource {
    * fits now but not once other processes (or other allocations of this
    * one) take their share (MemAvailable is re-read only when a request,
    * with those since the last reading, is over an eighth of that reading,
-   * or the reading is over a second old), nor against several allocations that fit one by
-   * one but not together; nor does it see cgroup memory limits, which the
+   * or the reading is over a second old), nor against several allocations
+   * that fit one by one but not together; nor does it see cgroup memory limits, which the
    * heaps' pages are not charged to. Keep large allocations well under what
    * the machine has.
    */
@@ -142,5 +142,4 @@ export class DmaHeap extends FdResource {
       context: `${size} bytes from dma-heap '${this.name}' exceed the ${limit} bytes ${what}`,
     });
   }
-
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { assertArray, assertInstance, assertString, options, toU64, valueError } from './args.js';
-import { ENOTTY, FenceError, KernelError, check, checkFeature } from './errors.js';
+import { ENOTTY, FenceError, KernelError, type KernelErrorDetails, check, checkFeature } from './errors.js';
 import { assertFdKind } from './fd-kind.js';
 import { FdResource } from './fd-resource.js';
 import { READABLE } from './fd-watcher.js';
@@ -66,13 +66,13 @@ const FILE_INFO = Object.freeze({ syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO
 
 /**
  * @internal The file's own status (1 signalled, 0 active, negative: the
- * fence's error) in one SYNC_IOC_FILE_INFO.
+ * fence's error) in one SYNC_IOC_FILE_INFO. `details` shape the error.
  * @throws {KernelError} the ioctl failed (EBADF, ENOTTY for a foreign fd)
  */
-export function fileStatus(fd: number): number {
+export function fileStatus(fd: number, details: KernelErrorDetails = FILE_INFO): number {
   const result = native.syncFileStatus(fd);
   const errno = syncStatusErrno(result);
-  if (errno !== 0) throw new KernelError(errno, FILE_INFO);
+  if (errno !== 0) throw new KernelError(errno, details);
   return result;
 }
 

@@ -24,8 +24,8 @@ import { ECANCELED, ETIME, KernelError } from '../errors.js';
 import { EventFd } from '../eventfd.js';
 import { closeFd } from '../fd-native.js';
 import { LimitedWait, type WaitLimits, limitedWait } from '../wait-limits.js';
-import { native, syncStatusErrno } from '../native.js';
-import { SyncFile, fenceFailure } from '../sync-file.js';
+import { native } from '../native.js';
+import { SyncFile, fenceFailure, fileStatus } from '../sync-file.js';
 
 export const WAIT_ALL = 1;
 export const WAIT_FOR_SUBMIT = 2;
@@ -82,9 +82,7 @@ export function pointFailure(deviceFd: number, handle: number, point: bigint, la
   const fd = native.syncobjHandleToFd(deviceFd, handle, EXPORT_SYNC_FILE | (point > 0n ? TIMELINE : 0), point);
   if (fd < 0) return new KernelError(fd, { syscall: 'ioctl', request: 'DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', context: label });
   try {
-    const status = native.syncFileStatus(fd);
-    const errno = syncStatusErrno(status);
-    if (errno !== 0) return new KernelError(errno, { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO', context: label });
+    const status = fileStatus(fd, { syscall: 'ioctl', request: 'SYNC_IOC_FILE_INFO', context: label });
     return fenceFailure(fd, status, `syncobj ${handle} point ${point}`);
   } catch (error) {
     return error as KernelError; // SYNC_IOC_FILE_INFO refused: reported, never thrown into a poll callback
