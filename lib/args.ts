@@ -62,13 +62,16 @@ export function assertInt(name: string, value: unknown, min: number, max: number
 }
 
 /** A u64 given as a bigint (or a safe integer number, converted). */
+// A constant: `1n << 64n` written inline is computed (and allocated) on every call.
+const U64_END = 1n << 64n;
+
 export function toU64(name: string, value: unknown): bigint {
   if (typeof value === 'number') {
     assertSize(name, value);
     return BigInt(value);
   }
   if (typeof value !== 'bigint') throw invalid(name, 'a bigint or a number', value);
-  if (value < 0n || value >= 1n << 64n) throw outOfRange(name, 'from 0 to 2^64-1', value);
+  if (value < 0n || value >= U64_END) throw outOfRange(name, 'from 0 to 2^64-1', value);
   return value;
 }
 

@@ -98,9 +98,9 @@ export class DmaBuf extends FdResource {
   /** The size, read once: a dma-buf's size is fixed when it is created. */
   #size: number | undefined;
 
-  /** @internal use DmaBuf.fromFd */
-  constructor(fd: number) {
-    super(fd, 'dma-buf');
+  /** @internal use DmaBuf.fromFd; `registered` when the native call registered the fd (FdResource) */
+  constructor(fd: number, registered = false) {
+    super(fd, 'dma-buf', registered);
   }
 
   /**
@@ -261,7 +261,7 @@ export class DmaBuf extends FdResource {
     if (waiter !== 'writer' && waiter !== 'reader') assertNamed('exportSyncFile', 'waiter', waiter, fenceWaiters, legacyExport);
     const flags = waiter === 'reader' ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_WRITE;
     const fd = this.#ioctl(native.dmaBufExportSyncFile(this.open(), flags), 'DMA_BUF_IOCTL_EXPORT_SYNC_FILE');
-    return SyncFile.adopt(fd);
+    return SyncFile.adopt(fd, true);
   }
 
   /**

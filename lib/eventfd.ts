@@ -19,6 +19,16 @@ const WRITE = Object.freeze({ syscall: 'write', context: 'eventfd' });
 
 const NOT_YET = Object.freeze({ done: false as const });
 
+/** The largest value write() takes: the counter's maximum, 2^64-2 (2^64-1 is not a value eventfd accepts). */
+const WRITE_MAX = 0xfffffffffffffffen;
+
+/** write()'s value checked and converted: a number becomes a bigint; anything else gets its error. */
+function writeValue(value: unknown): bigint {
+  const v = toU64('value', value);
+  if (v === 0n || v > WRITE_MAX) throw rangeError(`value must be from 1 to 2^64-2, received ${v}`);
+  return v;
+}
+
 /** wait()'s attempt: one function for every wait, given the EventFd. */
 function readAttempt(efd: EventFd): { done: true; value: bigint } | { done: false } {
   const value = efd.read();
@@ -75,9 +85,10 @@ export class EventFd extends FdResource {
    * @throws {ClosedError} after close()
    */
   write(value: bigint | number = 1n): void {
-    const v = toU64('value', value);
-    if (v === 0n || v === 0xffffffffffffffffn) throw rangeError(`value must be from 1 to 2^64-2, received ${v}`);
-    check(native.eventfdWrite(this.open(), v), WRITE);
+    // A bigint in range is checked in one pass; a number or a bad value takes the full check.
+    const v = typeof value === 'bigint' && value >= 1n && value <= WRITE_MAX ? value : writeValue(value);
+    const rc = native.eventfdWrite(this.open(), v);
+    if (rc < 0) throw new KernelError(rc, WRITE);
   }
 
   /**
@@ -87,9 +98,9 @@ export class EventFd extends FdResource {
    */
   read(): bigint | undefined {
     const value = native.eventfdRead(this.open());
+    if (typeof value === 'bigint') return value;
     if (value === EAGAIN) return undefined;
-    if (typeof value === 'number') throw new KernelError(value, READ);
-    return value;
+    throw new KernelError(value, READ);
   }
 
   /**

@@ -21,14 +21,19 @@ export abstract class FdResource implements Disposable {
   #closed = false;
   #watcher: FdWatcher | undefined;
 
-  protected constructor(fd: number, label: string) {
+  /**
+   * @param registered the native call that made the fd registered it with
+   *   this environment already (dmaBufExportSyncFile, dmaHeapAlloc): one
+   *   Node-API call fewer on the paths taken per frame
+   */
+  protected constructor(fd: number, label: string, registered = false) {
     this.#fd = fd;
     this.#label = label;
     this.#held = { fd, label };
     guard(this, this.#held);
     // Registered with this environment, whose cleanup hook closes it if the
     // environment ends first (a terminated worker runs no JavaScript).
-    native.fdOwn(fd);
+    if (!registered) native.fdOwn(fd);
   }
 
   /** The fd number, for passing to other APIs. Ownership stays with this object. */

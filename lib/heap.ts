@@ -31,6 +31,18 @@ export interface AllocateOptions {
   access?: Access;
 }
 
+/** allocate() without options: read-write, close on exec. Kept apart so that call checks no options. */
+const DEFAULT_FD_FLAGS = openMode('readwrite') | O_CLOEXEC;
+
+/** The new dma-buf fd's flags from allocate()'s options, each checked. */
+function fdFlagsOf(opts: AllocateOptions): number {
+  const o = options<AllocateOptions>('options', opts, ALLOCATE_KEYS);
+  const cloexec = flag('options.cloexec', o.cloexec, true);
+  const access = o.access ?? 'readwrite';
+  assertOneOf('options.access', access, accessModes);
+  return openMode(access) | (cloexec ? O_CLOEXEC : 0);
+}
+
 /**
  * An open dma-heap. Needs CONFIG_DMABUF_HEAPS (Linux 5.6+) and read
  * permission on /dev/dma_heap/<name> (root, or a udev rule granting it).
@@ -114,16 +126,12 @@ export class DmaHeap extends FdResource {
   allocate(size: number, opts?: AllocateOptions): DmaBuf {
     assertSize('size', size);
     this.#refuseBeyondAvailable(size);
-    const o = options<AllocateOptions>('options', opts, ALLOCATE_KEYS);
-    const cloexec = flag('options.cloexec', o.cloexec, true);
-    const access = o.access ?? 'readwrite';
-    assertOneOf('options.access', access, accessModes);
-    const fdFlags = openMode(access) | (cloexec ? O_CLOEXEC : 0);
+    const fdFlags = opts === undefined ? DEFAULT_FD_FLAGS : fdFlagsOf(opts);
     const fd = native.dmaHeapAlloc(this.open(), size, fdFlags);
     if (fd < 0) {
       throw new KernelError(fd, { syscall: 'ioctl', request: 'DMA_HEAP_IOCTL_ALLOC', context: `allocating ${size} bytes from dma-heap '${this.name}'` });
     }
-    return new DmaBuf(fd);
+    return new DmaBuf(fd, true);
   }
 
   /** See allocate(): what the machine cannot give is refused with ENOMEM before the kernel tries. */

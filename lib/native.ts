@@ -162,10 +162,12 @@ export interface NativeBinding {
   // dma-buf (native/dma_buf.cc)
   dmaBufSync(fd: number, flags: number): Errno;
   dmaBufSetName(fd: number, name: string): Errno;
+  /** The new fd comes registered as owned (fdOwn done): wrap it with `registered`, or release it with fdClose. */
   dmaBufExportSyncFile(fd: number, flags: number): Errno;
   dmaBufImportSyncFile(fd: number, flags: number, syncFileFd: number): Errno;
   dmaBufDerive(fd: number, openFlags: number): Errno;
   // dma-heap (native/heap.cc)
+  /** The new fd comes registered as owned (fdOwn done): wrap it with `registered`, or release it with fdClose. */
   dmaHeapAlloc(heapFd: number, length: number, fdFlags: number): Errno;
   // mmap (native/mapping.cc); access: 1 read, 2 write
   mmap(fd: number, offset: number, length: number, access: number): ArrayBuffer | Errno;

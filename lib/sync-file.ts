@@ -120,8 +120,8 @@ export function fenceFailure(fd: number, fileStatus: number, what: string, names
  * fences); no device node or permission beyond holding the fd.
  */
 export class SyncFile extends FdResource {
-  private constructor(fd: number) {
-    super(fd, 'sync_file');
+  private constructor(fd: number, registered = false) {
+    super(fd, 'sync_file', registered);
   }
 
   /**
@@ -135,9 +135,12 @@ export class SyncFile extends FdResource {
     return new SyncFile(fd);
   }
 
-  /** @internal wraps an fd the kernel just returned as a sync_file, without re-checking its kind */
-  static adopt(fd: number): SyncFile {
-    return new SyncFile(fd);
+  /**
+   * @internal wraps an fd the kernel just returned as a sync_file, without
+   * re-checking its kind; `registered` when the native call registered it (FdResource)
+   */
+  static adopt(fd: number, registered = false): SyncFile {
+    return new SyncFile(fd, registered);
   }
 
   /**

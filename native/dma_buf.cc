@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "instance.h"
 #include "ioctl.h"
 #include "napi_util.h"
 #include "plain_call.h"
@@ -35,13 +36,14 @@ Napi::Value SetName(const Napi::CallbackInfo& info) {
 }
 
 // dmaBufExportSyncFile(fd, flags) -> syncFileFd | -errno. A plain call: per frame in a producer.
+// The new fd is registered as owned by this environment (OwnNewFd): release it with fdClose.
 napi_value ExportSyncFile(napi_env env, napi_callback_info info) {
   plain::Args<2> args(env, info);
   DmaBufFlagsFd arg{};
   arg.flags = plain::Uint32(env, args.argv[1]);
   arg.fd = -1;
   int rc = Ioctl(plain::Int32(env, args.argv[0]), kDmaBufIoctlExportSyncFile, &arg);
-  return plain::Int(env, rc < 0 ? rc : arg.fd);
+  return plain::Int(env, rc < 0 ? rc : OwnNewFd(env, arg.fd));
 }
 
 // dmaBufImportSyncFile(fd, flags, syncFileFd) -> 0 | -errno

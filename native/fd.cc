@@ -17,6 +17,18 @@
 #include "plain_call.h"
 
 namespace dmabuf {
+
+InstanceData* PlainInstance(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<InstanceData*>(data);
+}
+
+int OwnNewFd(napi_env env, int fd) {
+  if (fd >= 0) PlainInstance(env)->owned_fds.insert(fd);
+  return fd;
+}
+
 namespace {
 
 // fdOpen(path, flags) -> fd | -errno
@@ -29,11 +41,6 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return Result(info.Env(), fd < 0 ? -errno : fd);
 }
 
-InstanceData* PlainInstance(napi_env env) {
-  void* data = nullptr;
-  napi_get_instance_data(env, &data);
-  return static_cast<InstanceData*>(data);
-}
 
 // fdOwn(fd) -> 0: the fd now belongs to an object of this environment.
 // Plain calls, own and close (plain_call.h): once per fd object.

@@ -47,6 +47,15 @@ struct InstanceData {
 
 inline InstanceData* Instance(Napi::Env env) { return env.GetInstanceData<InstanceData>(); }
 
+// The instance data from a plain call (no Napi::Env at hand).
+InstanceData* PlainInstance(napi_env env);
+
+// Registers an fd a call has just made as owned by this environment, and
+// returns it (a negative errno passes through). For the calls made per frame
+// (sync_file export, heap allocation): the object that wraps the fd then
+// needs no fdOwn call of its own (lib/fd-resource.ts, "registered").
+int OwnNewFd(napi_env env, int fd);
+
 // Releases what the environment still holds; registered by Init.
 void CleanupInstance(InstanceData* data);
 // The parts of it that live with their concept.

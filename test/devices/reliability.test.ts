@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Reliability with real devices: workers terminated while heap buffers,
+// Reliability with real devices: workers terminated while heap buffers, exported sync_files,
 // sync_file waits and syncobj thread waits are pending; unmapping a heap
 // buffer while zlib reads it; the heap's refusal of what the machine
 // cannot give.
@@ -34,6 +34,9 @@ describe('workers terminated with device objects and waits pending', () => {
       const bufs = [];
       for (let i = 0; i < 20; i++) bufs.push(heap.allocate(65536));
       const mapping = bufs[0].map();
+      // Exported per frame: the fd comes registered from its native call (as allocate()'s does).
+      const exported = [];
+      for (let i = 0; i < 8; i++) exported.push(bufs[2].exportSyncFile('writer'));
       const timeline = lib.SwSyncTimeline.create();
       const fence = timeline.createFence(1);
       fence.wait().catch(() => {});
@@ -42,7 +45,7 @@ describe('workers terminated with device objects and waits pending', () => {
       const gpu = lib.DrmDevice.openByDriver('virtio_gpu', { type: 'render' });
       const syncobj = gpu.createSyncobj();
       for (let i = 0; i < 3; i++) syncobj.wait(5n + BigInt(i), { strategy: 'thread' }).catch(() => {});
-      globalThis.keep = { heap, bufs, mapping, timeline, fence, gpu, syncobj };
+      globalThis.keep = { heap, bufs, mapping, exported, timeline, fence, gpu, syncobj };
       await new Promise((resolve) => setTimeout(resolve, 20));
     `;
     const run = await runWorkerRounds(body, { rounds: 3 });
