@@ -34,33 +34,67 @@ describe('FinalizationRegistry safety net', () => {
     }
   });
 
-  it('leaves a closed object alone: its fd number, reused, is not closed again', async (ctx) => {
+  it('nets every object made and dropped in one long synchronous run (more than a batch of the waiting list)', async (ctx) => {
     if (!gc) ctx.skip('needs node --expose-gc (vitest.config.ts sets it)');
-    // Made, closed and dropped out of this scope, so only a WeakRef sees it.
-    const [fd, ref] = (() => {
-      const efd = EventFd.create();
-      const number = efd.fd;
-      efd.close();
-      return [number, new WeakRef(efd)] as const;
-    })();
-    // The kernel hands out the lowest free number: open until the closed one comes back.
-    const opened: number[] = [];
-    while (opened.length < 64 && !opened.includes(fd)) opened.push(openSync('/dev/null', 'r'));
+    const count = 1500; // more than one batch of the net's waiting list (1024)
+    const refs: WeakRef<EventFd>[] = [];
+    const fds: number[] = [];
+    const onWarning = (): void => {};
+    process.on('warning', onWarning);
     try {
-      expect(opened).toContain(fd);
-      // deref() keeps its target alive until the current job ends: collect in a later one.
-      for (let i = 0; i < 20; i++) {
+      (() => {
+        for (let i = 0; i < count; i++) {
+          const efd = EventFd.create();
+          fds.push(efd.fd);
+          refs.push(new WeakRef(efd));
+        }
+      })();
+      for (let i = 0; i < 20 && fds.some((fd) => existsSync(`/proc/self/fd/${fd}`)); i++) {
         await tick();
         gc!();
-        await tick();
-        if (ref.deref() === undefined) break;
       }
-      expect(ref.deref(), 'the EventFd was not collected').toBeUndefined();
-      await tick();
-      // A safety net that fired for a closed object would have closed /dev/null here.
-      expect(readlinkSync(`/proc/self/fd/${fd}`)).toBe('/dev/null');
+      expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+      expect(fds.filter((fd) => existsSync(`/proc/self/fd/${fd}`))).toEqual([]);
     } finally {
-      for (const n of opened) closeSync(n);
+      process.off('warning', onWarning);
     }
   });
+
+  // The net registers an object at the end of the turn that made it, if it is still open then:
+  // both an object closed in that turn and one closed later must be left alone.
+  for (const [when, later] of [
+    ['in the turn that made it', false],
+    ['in a later turn, once the net holds it', true],
+  ] as const) {
+    it(`leaves an object closed ${when} alone: its fd number, reused, is not closed again`, async (ctx) => {
+      if (!gc) ctx.skip('needs node --expose-gc (vitest.config.ts sets it)');
+      // Made, closed and dropped out of this scope, so only a WeakRef sees it.
+      const [fd, ref] = await (async () => {
+        const efd = EventFd.create();
+        if (later) await tick();
+        const number = efd.fd;
+        efd.close();
+        return [number, new WeakRef(efd)] as const;
+      })();
+      // The kernel hands out the lowest free number: open until the closed one comes back.
+      const opened: number[] = [];
+      while (opened.length < 64 && !opened.includes(fd)) opened.push(openSync('/dev/null', 'r'));
+      try {
+        expect(opened).toContain(fd);
+        // deref() keeps its target alive until the current job ends: collect in a later one.
+        for (let i = 0; i < 20; i++) {
+          await tick();
+          gc!();
+          await tick();
+          if (ref.deref() === undefined) break;
+        }
+        expect(ref.deref(), 'the EventFd was not collected').toBeUndefined();
+        await tick();
+        // A safety net that fired for a closed object would have closed /dev/null here.
+        expect(readlinkSync(`/proc/self/fd/${fd}`)).toBe('/dev/null');
+      } finally {
+        for (const n of opened) closeSync(n);
+      }
+    });
+  }
 });
