@@ -43,7 +43,7 @@ napi_value ExportSyncFile(napi_env env, napi_callback_info info) {
   arg.flags = plain::Uint32(env, args.argv[1]);
   arg.fd = -1;
   int rc = Ioctl(plain::Int32(env, args.argv[0]), kDmaBufIoctlExportSyncFile, &arg);
-  return plain::Int(env, rc < 0 ? rc : OwnNewFd(env, arg.fd));
+  return plain::Int(env, rc < 0 ? rc : OwnNewFd(InstanceOf(args.data), arg.fd));
 }
 
 // dmaBufImportSyncFile(fd, flags, syncFileFd) -> 0 | -errno

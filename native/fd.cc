@@ -18,14 +18,8 @@
 
 namespace dmabuf {
 
-InstanceData* PlainInstance(napi_env env) {
-  void* data = nullptr;
-  napi_get_instance_data(env, &data);
-  return static_cast<InstanceData*>(data);
-}
-
-int OwnNewFd(napi_env env, int fd) {
-  if (fd >= 0) PlainInstance(env)->owned_fds.insert(fd);
+int OwnNewFd(InstanceData* data, int fd) {
+  if (fd >= 0) data->owned_fds.insert(fd);
   return fd;
 }
 
@@ -46,7 +40,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 // Plain calls, own and close (plain_call.h): once per fd object.
 napi_value Own(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  PlainInstance(env)->owned_fds.insert(plain::Int32(env, args.argv[0]));
+  InstanceOf(args.data)->owned_fds.insert(plain::Int32(env, args.argv[0]));
   return plain::Int(env, 0);
 }
 
@@ -55,7 +49,7 @@ napi_value Own(napi_env env, napi_callback_info info) {
 napi_value Close(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
   int fd = plain::Int32(env, args.argv[0]);
-  PlainInstance(env)->owned_fds.erase(fd);
+  InstanceOf(args.data)->owned_fds.erase(fd);
   int rc = close(fd);
   return plain::Int(env, rc == 0 || errno == EINTR ? 0 : -errno);
 }

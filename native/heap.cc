@@ -17,7 +17,7 @@ napi_value HeapAlloc(napi_env env, napi_callback_info info) {
   arg.len = plain::Size(env, args.argv[1]);
   arg.fd_flags = plain::Uint32(env, args.argv[2]);
   int rc = Ioctl(plain::Int32(env, args.argv[0]), uapi::kDmaHeapIoctlAlloc, &arg);
-  return plain::Int(env, rc < 0 ? rc : OwnNewFd(env, static_cast<int32_t>(arg.fd)));
+  return plain::Int(env, rc < 0 ? rc : OwnNewFd(InstanceOf(args.data), static_cast<int32_t>(arg.fd)));
 }
 
 }  // namespace

@@ -47,14 +47,14 @@ struct InstanceData {
 
 inline InstanceData* Instance(Napi::Env env) { return env.GetInstanceData<InstanceData>(); }
 
-// The instance data from a plain call (no Napi::Env at hand).
-InstanceData* PlainInstance(napi_env env);
+// The instance data of a plain call (plain::Args::data).
+inline InstanceData* InstanceOf(void* data) { return static_cast<InstanceData*>(data); }
 
 // Registers an fd a call has just made as owned by this environment, and
 // returns it (a negative errno passes through). For the calls made per frame
 // (sync_file export, heap allocation): the object that wraps the fd then
 // needs no fdOwn call of its own (lib/fd-resource.ts, "registered").
-int OwnNewFd(napi_env env, int fd);
+int OwnNewFd(InstanceData* data, int fd);
 
 // Releases what the environment still holds; registered by Init.
 void CleanupInstance(InstanceData* data);

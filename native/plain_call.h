@@ -24,12 +24,13 @@ namespace dmabuf::plain {
 template <size_t N>
 struct Args {
   napi_value argv[N];
+  // The function's data: the environment's instance data (Export), with no
+  // napi_get_instance_data call per call.
+  void* data = nullptr;
   Args(napi_env env, napi_callback_info info) {
     size_t argc = N;
-    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-    napi_value undefined;
-    napi_get_undefined(env, &undefined);
-    for (size_t i = argc; i < N; ++i) argv[i] = undefined;
+    // Node-API fills the slots past the arguments given with undefined itself.
+    napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
   }
 };
 
@@ -79,9 +80,13 @@ inline napi_value BigInt(napi_env env, uint64_t value) {
 }
 
 // exports[name] = a plain function.
+// The environment's instance data (set before any Export) rides along as
+// the function's data, for Args::data.
 inline void Export(napi_env env, napi_value exports, const char* name, napi_callback callback) {
+  void* instance = nullptr;
+  napi_get_instance_data(env, &instance);
   napi_value fn;
-  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &fn);
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, instance, &fn);
   napi_set_named_property(env, exports, name, fn);
 }
 

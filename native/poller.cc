@@ -111,7 +111,7 @@ napi_value PollNow(napi_env env, napi_callback_info info) {
 // receiver of readiness events (lib/fd-watcher.ts sets it once).
 napi_value PollListen(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  InstanceData* data = Data(env);
+  InstanceData* data = InstanceOf(args.data);
   if (data->poll_listener != nullptr) napi_delete_reference(env, data->poll_listener);
   data->poll_listener = nullptr;
   if (napi_create_reference(env, args.argv[0], 1, &data->poll_listener) != napi_ok) return plain::Int(env, -EINVAL);
@@ -124,7 +124,7 @@ napi_value PollStart(napi_env env, napi_callback_info info) {
   plain::Args<2> args(env, info);
   int fd = plain::Int32(env, args.argv[0]);
   uint32_t wanted = plain::Uint32(env, args.argv[1]);
-  InstanceData* data = Data(env);
+  InstanceData* data = InstanceOf(args.data);
   PollWatch*& watch = data->polls[fd];
   if (watch == nullptr) {
     uv_loop_t* loop = nullptr;
@@ -148,7 +148,7 @@ napi_value PollStart(napi_env env, napi_callback_info info) {
 // pollStop(fd) -> 0: stops watching; an idle watch does not keep the loop alive.
 napi_value PollStop(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  InstanceData* data = Data(env);
+  InstanceData* data = InstanceOf(args.data);
   auto found = data->polls.find(plain::Int32(env, args.argv[0]));
   if (found != data->polls.end()) uv_poll_stop(&found->second->handle);
   return plain::Int(env, 0);
@@ -157,7 +157,7 @@ napi_value PollStop(napi_env env, napi_callback_info info) {
 // pollClose(fd) -> 0: releases the fd's handle; must happen before the fd is closed.
 napi_value PollClose(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  InstanceData* data = Data(env);
+  InstanceData* data = InstanceOf(args.data);
   auto found = data->polls.find(plain::Int32(env, args.argv[0]));
   if (found == data->polls.end()) return plain::Int(env, 0);
   Release(found->second);
