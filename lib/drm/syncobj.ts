@@ -5,7 +5,7 @@
  * @module
  */
 import { assertInstance, assertOneOf, flag, options, rangeError, toU64, typeError } from '../args.js';
-import { EOPNOTSUPP, checkFeature } from '../errors.js';
+import { EOPNOTSUPP, FeatureError, KernelError } from '../errors.js';
 import { assertFdKind } from '../fd-kind.js';
 import { FdResource } from '../fd-resource.js';
 import { type WaitLimits, checkWaitLimits } from '../wait-limits.js';
@@ -114,8 +114,7 @@ export class Syncobj extends DeviceHandle {
     const submitted = opts === undefined ? false : flag('options.lastSubmitted', options<{ lastSubmitted: boolean }>('options', opts, ['lastSubmitted']).lastSubmitted, false);
     const point = native.syncobjQuery(this.deviceFd(), this.handle, submitted ? QUERY_LAST_SUBMITTED : 0);
     if (typeof point === 'bigint') return point;
-    this.#call(point, 'DRM_IOCTL_SYNCOBJ_QUERY');
-    return 0n; // not reached: #call throws for a negative result
+    throw this.#failure(point, 'DRM_IOCTL_SYNCOBJ_QUERY');
   }
 
   /**
@@ -202,8 +201,14 @@ export class Syncobj extends DeviceHandle {
 
   #call(result: number, request: string): number {
     if (result >= 0) return result; // the message is built only for a failure
-    const requires = `the '${this.device.driver}' driver lacks this syncobj support`;
-    return checkFeature(result, { missing: EOPNOTSUPP, feature: request, requires }, { syscall: 'ioctl', request, path: this.device.path });
+    throw this.#failure(result, request);
+  }
+
+  /** The error for a failed `request`: FeatureError when the driver lacks it (EOPNOTSUPP), else KernelError. */
+  #failure(errno: number, request: string): KernelError {
+    const details = { syscall: 'ioctl', request, path: this.device.path };
+    if (errno !== EOPNOTSUPP) return new KernelError(errno, details);
+    return new FeatureError(errno, request, `the '${this.device.driver}' driver lacks this syncobj support`, details);
   }
 }
 
