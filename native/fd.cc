@@ -29,11 +29,17 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return Result(info.Env(), fd < 0 ? -errno : fd);
 }
 
+InstanceData* PlainInstance(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<InstanceData*>(data);
+}
+
 // fdOwn(fd) -> 0: the fd now belongs to an object of this environment.
 // Plain calls, own and close (plain_call.h): once per fd object.
 napi_value Own(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  Instance(env)->owned_fds.insert(plain::Int32(env, args.argv[0]));
+  PlainInstance(env)->owned_fds.insert(plain::Int32(env, args.argv[0]));
   return plain::Int(env, 0);
 }
 
@@ -42,7 +48,7 @@ napi_value Own(napi_env env, napi_callback_info info) {
 napi_value Close(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
   int fd = plain::Int32(env, args.argv[0]);
-  Instance(env)->owned_fds.erase(fd);
+  PlainInstance(env)->owned_fds.erase(fd);
   int rc = close(fd);
   return plain::Int(env, rc == 0 || errno == EINTR ? 0 : -errno);
 }

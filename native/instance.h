@@ -47,13 +47,6 @@ struct InstanceData {
 
 inline InstanceData* Instance(Napi::Env env) { return env.GetInstanceData<InstanceData>(); }
 
-// The same from a plain Node-API call (native/plain_call.h).
-inline InstanceData* Instance(napi_env env) {
-  void* data = nullptr;
-  napi_get_instance_data(env, &data);
-  return static_cast<InstanceData*>(data);
-}
-
 // Releases what the environment still holds; registered by Init.
 void CleanupInstance(InstanceData* data);
 // The parts of it that live with their concept.

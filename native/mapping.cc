@@ -35,12 +35,20 @@ void* Reserve(void* address, size_t length) {
   return mmap(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 }
 
+// This environment's live mappings by address (null once its instance data
+// is gone).
+std::unordered_map<void*, MappingState*>* Mappings(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return data == nullptr ? nullptr : &static_cast<InstanceData*>(data)->mappings;
+}
+
 // Reached when the ArrayBuffer object is collected, or when its environment
 // is torn down: nothing can reach the range any more, mapped or replaced.
 void FinalizeMapping(napi_env env, void* data, void* /*hint*/) {
   auto* state = static_cast<MappingState*>(data);
   munmap(state->address, state->length);
-  if (InstanceData* instance = Instance(env)) instance->mappings.erase(state->address);
+  if (auto* mappings = Mappings(env)) mappings->erase(state->address);
   delete state;
 }
 
@@ -70,7 +78,7 @@ napi_value Map(napi_env env, napi_callback_info info) {
     delete state;
     return plain::Int(env, -ENOMEM);
   }
-  Instance(env)->mappings[address] = state;
+  (*Mappings(env))[address] = state;
   return buffer;
 }
 
@@ -80,7 +88,7 @@ napi_value Unmap(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   size_t length = 0;
   if (napi_get_arraybuffer_info(env, args.argv[0], &data, &length) != napi_ok) return plain::Int(env, -EINVAL);
-  auto& mappings = Instance(env)->mappings;
+  auto& mappings = *Mappings(env);
   auto it = mappings.find(data);
   if (it == mappings.end() || it->second->unmapped || it->second->length != length) return plain::Int(env, -EINVAL);
   MappingState* state = it->second;

@@ -22,6 +22,12 @@ struct PollWatch {
 
 namespace {
 
+InstanceData* Data(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<InstanceData*>(data);
+}
+
 // A worker's environment may unload the addon right after its cleanup
 // hooks, while libuv still has close callbacks (code in this addon) to run.
 // So teardown goes through an async cleanup hook, which Node waits for:
@@ -60,7 +66,7 @@ void Teardown(napi_async_cleanup_hook_handle handle, void* arg) {
 void OnPoll(uv_poll_t* handle, int status, int events) {
   auto* watch = reinterpret_cast<PollWatch*>(handle);
   napi_env env = watch->env;
-  InstanceData* data = Instance(env);
+  InstanceData* data = Data(env);
   if (data == nullptr || data->poll_listener == nullptr) return;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -105,7 +111,7 @@ napi_value PollNow(napi_env env, napi_callback_info info) {
 // receiver of readiness events (lib/fd-watcher.ts sets it once).
 napi_value PollListen(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  InstanceData* data = Instance(env);
+  InstanceData* data = Data(env);
   if (data->poll_listener != nullptr) napi_delete_reference(env, data->poll_listener);
   data->poll_listener = nullptr;
   if (napi_create_reference(env, args.argv[0], 1, &data->poll_listener) != napi_ok) return plain::Int(env, -EINVAL);
@@ -118,7 +124,7 @@ napi_value PollStart(napi_env env, napi_callback_info info) {
   plain::Args<2> args(env, info);
   int fd = plain::Int32(env, args.argv[0]);
   uint32_t wanted = plain::Uint32(env, args.argv[1]);
-  InstanceData* data = Instance(env);
+  InstanceData* data = Data(env);
   PollWatch*& watch = data->polls[fd];
   if (watch == nullptr) {
     uv_loop_t* loop = nullptr;
@@ -142,7 +148,7 @@ napi_value PollStart(napi_env env, napi_callback_info info) {
 // pollStop(fd) -> 0: stops watching; an idle watch does not keep the loop alive.
 napi_value PollStop(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  InstanceData* data = Instance(env);
+  InstanceData* data = Data(env);
   auto found = data->polls.find(plain::Int32(env, args.argv[0]));
   if (found != data->polls.end()) uv_poll_stop(&found->second->handle);
   return plain::Int(env, 0);
@@ -151,7 +157,7 @@ napi_value PollStop(napi_env env, napi_callback_info info) {
 // pollClose(fd) -> 0: releases the fd's handle; must happen before the fd is closed.
 napi_value PollClose(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  InstanceData* data = Instance(env);
+  InstanceData* data = Data(env);
   auto found = data->polls.find(plain::Int32(env, args.argv[0]));
   if (found == data->polls.end()) return plain::Int(env, 0);
   Release(found->second);
