@@ -15,6 +15,8 @@
 // the ArrayBuffer object is collected: a pool job keeps the object (or a
 // view of it) reachable while it runs, so by then nothing can reach it.
 // Untouched anonymous pages cost address space, not memory.
+// map/unmap can be per frame: both are plain Node-API calls
+// (native/plain_call.h).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,78 +24,84 @@
 
 #include "instance.h"
 #include "napi_util.h"
+#include "plain_call.h"
 
 namespace dmabuf {
 namespace {
+
+// Private anonymous pages over [address, address + length), atomically
+// replacing whatever is mapped there.
+void* Reserve(void* address, size_t length) {
+  return mmap(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+}
+
+// This environment's live mappings by address (null once its instance data
+// is gone).
+std::unordered_map<void*, MappingState*>* Mappings(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return data == nullptr ? nullptr : &static_cast<InstanceData*>(data)->mappings;
+}
 
 // Reached when the ArrayBuffer object is collected, or when its environment
 // is torn down: nothing can reach the range any more, mapped or replaced.
 void FinalizeMapping(napi_env env, void* data, void* /*hint*/) {
   auto* state = static_cast<MappingState*>(data);
   munmap(state->address, state->length);
-  InstanceData* instance = nullptr;
-  if (napi_get_instance_data(env, reinterpret_cast<void**>(&instance)) == napi_ok && instance != nullptr) {
-    instance->mappings.erase(state->address);
-  }
+  if (auto* mappings = Mappings(env)) mappings->erase(state->address);
   delete state;
 }
 
 // mmap(fd, offset, length, prot: 1=read | 2=write) -> ArrayBuffer | -errno
-Napi::Value Map(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = FdArg(info, 0);
-  auto offset = static_cast<off_t>(U64Arg(info, 1));
-  auto length = static_cast<size_t>(U64Arg(info, 2));
-  uint32_t access = U32Arg(info, 3);
+napi_value Map(napi_env env, napi_callback_info info) {
+  plain::Args<4> args(env, info);
+  int fd = plain::Int32(env, args.argv[0]);
+  auto offset = static_cast<off_t>(plain::Size(env, args.argv[1]));
+  auto length = static_cast<size_t>(plain::Size(env, args.argv[2]));
+  uint32_t access = plain::Uint32(env, args.argv[3]);
   int prot = ((access & 1U) ? PROT_READ : 0) | ((access & 2U) ? PROT_WRITE : 0);
   void* address = mmap(nullptr, length, prot, MAP_SHARED, fd, offset);
-  if (address == MAP_FAILED) return Result(env, -errno);
-  auto* state = new MappingState{address, length, false};
-  Napi::ArrayBuffer buffer;
-  try {
-    // No backing-store finalizer: the backing store can be released while
-    // a pool thread still holds a pointer taken from it; the object's
-    // finalizer (below) is the one that knows nothing can reach the range.
-    buffer = Napi::ArrayBuffer::New(env, address, length);
-  } catch (const Napi::Error&) {
-    munmap(address, length);
-    delete state;
-    throw;
+  if (address == MAP_FAILED) return plain::Int(env, -errno);
+  // No backing-store finalizer: the backing store can be released while
+  // a pool thread still holds a pointer taken from it; the object's
+  // finalizer (below) is the one that knows nothing can reach the range.
+  napi_value buffer;
+  if (napi_create_external_arraybuffer(env, address, length, nullptr, nullptr, &buffer) != napi_ok) {
+    munmap(address, length);  // nothing was handed out
+    return plain::Int(env, -ENOMEM);
   }
+  auto* state = new MappingState{address, length, false};
   if (napi_add_finalizer(env, buffer, state, FinalizeMapping, nullptr, nullptr) != napi_ok) {
     // Never reached in practice; the range then stays reserved (zeros)
     // rather than risk freeing memory the unreturned ArrayBuffer points at.
-    mmap(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    Reserve(address, length);
     delete state;
-    return Result(env, -ENOMEM);
+    return plain::Int(env, -ENOMEM);
   }
-  Instance(env)->mappings[address] = state;
+  (*Mappings(env))[address] = state;
   return buffer;
 }
 
 // munmap(arrayBuffer) -> 0 | -errno (EINVAL: not a live mapping of ours)
-Napi::Value Unmap(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsArrayBuffer()) return Result(env, -EINVAL);
-  auto buffer = info[0].As<Napi::ArrayBuffer>();
-  InstanceData* data = Instance(env);
-  auto it = data->mappings.find(buffer.Data());
-  if (it == data->mappings.end() || it->second->unmapped || it->second->length != buffer.ByteLength()) {
-    return Result(env, -EINVAL);
-  }
+napi_value Unmap(napi_env env, napi_callback_info info) {
+  plain::Args<1> args(env, info);
+  void* data = nullptr;
+  size_t length = 0;
+  if (napi_get_arraybuffer_info(env, args.argv[0], &data, &length) != napi_ok) return plain::Int(env, -EINVAL);
+  auto& mappings = *Mappings(env);
+  auto it = mappings.find(data);
+  if (it == mappings.end() || it->second->unmapped || it->second->length != length) return plain::Int(env, -EINVAL);
   MappingState* state = it->second;
-  void* replaced = mmap(state->address, state->length, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-  if (replaced == MAP_FAILED) return Result(env, -errno);  // still mapped, still attached
+  if (Reserve(state->address, state->length) == MAP_FAILED) return plain::Int(env, -errno);  // still mapped, still attached
   state->unmapped = true;
-  return Result(env, 0);
+  return plain::Int(env, 0);
 }
 
 }  // namespace
 
 void InitMapping(Napi::Env env, Napi::Object exports) {
-  exports.Set("mmap", Napi::Function::New(env, Map));
-  exports.Set("munmap", Napi::Function::New(env, Unmap));
+  plain::Export(env, exports, "mmap", Map);
+  plain::Export(env, exports, "munmap", Unmap);
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
 }
 
