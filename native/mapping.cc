@@ -36,7 +36,7 @@ void* Reserve(void* address, size_t length) {
 }
 
 // This environment's live mappings by address (null once its instance data
-// is gone).
+// is gone), for the finalizer; the plain calls have it in Args::data.
 std::unordered_map<void*, MappingState*>* Mappings(napi_env env) {
   void* data = nullptr;
   napi_get_instance_data(env, &data);
@@ -78,7 +78,7 @@ napi_value Map(napi_env env, napi_callback_info info) {
     delete state;
     return plain::Int(env, -ENOMEM);
   }
-  (*Mappings(env))[address] = state;
+  InstanceOf(args.data)->mappings[address] = state;
   return buffer;
 }
 
@@ -88,7 +88,7 @@ napi_value Unmap(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   size_t length = 0;
   if (napi_get_arraybuffer_info(env, args.argv[0], &data, &length) != napi_ok) return plain::Int(env, -EINVAL);
-  auto& mappings = *Mappings(env);
+  auto& mappings = InstanceOf(args.data)->mappings;
   auto it = mappings.find(data);
   if (it == mappings.end() || it->second->unmapped || it->second->length != length) return plain::Int(env, -EINVAL);
   MappingState* state = it->second;
