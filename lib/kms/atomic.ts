@@ -8,9 +8,10 @@ import { assertInt, flag, options, typeError, valueError } from '../args.js';
 import { EACCES, EBUSY, EINVAL, ENOENT, KernelError, PrivilegeError } from '../errors.js';
 import { native } from '../native.js';
 import { SyncFile } from '../sync-file.js';
-import { wire } from './atomic-wire.js';
+import { AtomicWire, wire } from './atomic-wire.js';
 import { PropertyBlob } from './blob.js';
-import type { KmsEvent, KmsEventReader } from './events.js';
+import { type CommitResult, Committed } from './commit-result.js';
+import type { KmsEventReader } from './events.js';
 import { Framebuffer } from './framebuffer.js';
 import type { PropertyInfo, PropertyTable } from './properties.js';
 
@@ -49,15 +50,7 @@ export interface CommitOptions {
   event?: boolean;
 }
 
-/** What `AtomicRequest.commit()` hands back once DRM_IOCTL_MODE_ATOMIC has returned. */
-export interface CommitResult {
-  /** With `event`: resolves when each CRTC the request names has flipped (with the last CRTC's event). */
-  flipped?: Promise<KmsEvent>;
-  /** OUT_FENCE_PTR fences by CRTC id, owned by the caller: each signals when its CRTC shows the new frame. */
-  outFences: Map<number, SyncFile>;
-  /** WRITEBACK_OUT_FENCE_PTR fences by connector id, owned by the caller: each signals when the capture is written. */
-  writebackFences: Map<number, SyncFile>;
-}
+export type { CommitResult } from './commit-result.js';
 
 /** An atomic property name that the object does not have. */
 export class UnknownPropertyError extends TypeError {
@@ -105,7 +98,20 @@ interface ObjectProps {
   readonly propIds: number[];
   readonly infos: PropertyInfo[];
   readonly values: Value[];
+  /** The wire index of its first property, as the request's last full encoding laid it out. */
+  base: number;
 }
+
+/**
+ * How a value reaches the wire: 0 written once, when set (a number or bigint);
+ * 1 read at every commit (a Framebuffer, PropertyBlob or SyncFile: a closed
+ * one is refused then); 2 an out-fence slot (the native call fills it). A
+ * value replaced by one of another kind changes the wire's layout.
+ */
+const kindOf = (v: Value): number => (typeof v === 'number' || typeof v === 'bigint' ? 0 : v === FENCE_SLOT ? 2 : 1);
+
+/** What a value read at commit puts on the wire: the object's id or the fence's fd (ClosedError when closed). */
+const liveValue = (v: Framebuffer | PropertyBlob | SyncFile): number => (v instanceof SyncFile ? v.fd : v.idForCommit());
 
 /** Names a property in an error message (built only when one is thrown). */
 const where = (property: string, objectId: number): string => `${property} of object ${objectId}`;
@@ -129,12 +135,29 @@ const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 /**
  * One atomic request. `set()` calls accumulate; `commit()` sends them in one
- * ioctl and may be called again (e.g. TEST_ONLY first, then for real).
- * Needs DRM master on a card node, and the ATOMIC client cap (Kms sets it).
+ * ioctl and leaves them in place, so a request is built once and committed
+ * as often as wanted: TEST_ONLY first, then for real, or every frame with
+ * FB_ID set anew. Needs DRM master on a card node, and the ATOMIC client cap
+ * (Kms sets it).
  */
 export class AtomicRequest {
   readonly #ctx: AtomicContext;
   readonly #objects: ObjectProps[] = [];
+  // A request committed more than once keeps its own wire, encoded, between
+  // commits: set() of a property already in it rewrites just its value words,
+  // and a commit refreshes only the values read at commit (#live). Adding or
+  // removing a property, or changing a value's kind, clears #encoded: the
+  // next commit lays the whole wire out again.
+  #wire: AtomicWire | undefined;
+  #encoded = false;
+  #committed = false;
+  #nObjs = 0;
+  #nSlots = 0;
+  /** The values read at every commit, as (object, index) pairs. */
+  readonly #liveObjs: ObjectProps[] = [];
+  readonly #liveAt: number[] = [];
+  /** The CRTCs a PAGE_FLIP_EVENT commit hears from; recomputed after a change that can move them. */
+  #crtcSet: Set<number> | undefined;
   // The object the last set() named, its name table and what is set on it: a
   // request usually sets several properties of one object in a row.
   #lastId = 0;
@@ -185,7 +208,7 @@ export class AtomicRequest {
   #put(objectId: number, info: PropertyInfo, value: Value): this {
     let obj = objectId === this.#lastId ? this.#lastObj : this.#get(objectId);
     if (!obj) {
-      this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [] }));
+      this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [], base: 0 }));
       if (objectId === this.#lastId) this.#lastObj = obj;
     }
     const i = obj.propIds.indexOf(info.raw.id);
@@ -193,10 +216,24 @@ export class AtomicRequest {
       obj.propIds.push(info.raw.id);
       obj.infos.push(info);
       obj.values.push(value);
-    } else {
-      obj.values[i] = value; // set again: replaced where it was
+      this.#changed();
+      return this;
     }
+    // Set again: replaced where it was, and on the encoded wire when it is a fixed value of a fixed value's place.
+    const old = obj.values[i]!;
+    obj.values[i] = value;
+    if (info.raw.name === 'CRTC_ID') this.#crtcSet = undefined;
+    if (!this.#encoded) return this;
+    if (kindOf(old) !== kindOf(value)) this.#changed();
+    else if (typeof value === 'number') this.#wire!.number(obj.base + i, value);
+    else if (typeof value === 'bigint') this.#wire!.bigint(obj.base + i, value);
     return this;
+  }
+
+  /** The request's layout changed: the next commit encodes it whole. */
+  #changed(): void {
+    this.#encoded = false;
+    this.#crtcSet = undefined;
   }
 
   /**
@@ -272,6 +309,7 @@ export class AtomicRequest {
       const at = this.#find(id);
       if (at >= 0) this.#objects.splice(at, 1);
       if (id === this.#lastId) this.#lastObj = undefined;
+      this.#changed();
       return this;
     }
     // Looked up even when nothing is set on the object: a misspelt name is an error, not a no-op.
@@ -282,6 +320,7 @@ export class AtomicRequest {
       obj.propIds.splice(i, 1);
       obj.infos.splice(i, 1);
       obj.values.splice(i, 1);
+      this.#changed();
     }
     return this;
   }
@@ -309,42 +348,75 @@ export class AtomicRequest {
     const event = flag('options.event', o.event, false) && !testOnly;
     const flags = (testOnly ? TEST_ONLY : 0) | (nonblock ? NONBLOCK : 0) | (allowModeset ? ALLOW_MODESET : 0) | (event ? PAGE_FLIP_EVENT : 0);
 
-    // Written straight into the thread's reused words (atomic-wire.ts): nothing allocated here.
+    let w = this.#wire;
+    if (w !== undefined && this.#encoded) this.#refresh(w);
+    else w = this.#encode();
+    const fd = this.#ctx.fd();
+    const expectation = event ? this.#ctx.events.expect((this.#crtcSet ??= this.#crtcs())) : undefined;
+    w.header(flags, this.#nObjs, this.#nSlots, expectation?.userData ?? 0n);
+    const rc = native.kmsAtomic(fd, w.words);
+    if (rc < 0) {
+      expectation?.cancel();
+      throw this.#refusal(rc, flags);
+    }
+    const out = new Committed(expectation?.promise);
+    if (this.#nSlots > 0) this.#adoptFences(w, out);
+    if (expectation) this.#ctx.events.started();
+    return out;
+  }
+
+  /**
+   * Lays the whole request out: on its first commit into the thread's shared
+   * wire (a request built per frame and dropped allocates nothing), from the
+   * second on into its own, which then stays encoded.
+   */
+  #encode(): AtomicWire {
     let nProps = 0;
     for (const obj of this.#objects) nProps += obj.propIds.length;
-    wire.reserve(nProps);
+    if (this.#wire === undefined && this.#committed) this.#wire = new AtomicWire(Math.max(nProps, 1));
+    this.#committed = true;
+    const w = this.#wire ?? wire;
+    w.reserve(nProps);
+    const liveObjs = this.#liveObjs;
+    const liveAt = this.#liveAt;
+    liveObjs.length = 0;
+    liveAt.length = 0;
     let nObjs = 0;
     let k = 0;
     let nSlots = 0;
     for (const obj of this.#objects) {
       const n = obj.propIds.length;
+      obj.base = k;
       if (n === 0) continue;
-      wire.object(nObjs++, obj.id, n);
+      w.object(nObjs++, obj.id, n);
       for (let i = 0; i < n; i++, k++) {
-        wire.prop(k, obj.propIds[i]!);
+        w.prop(k, obj.propIds[i]!);
         const value = obj.values[i]!;
-        if (typeof value === 'number') wire.number(k, value);
-        else if (typeof value === 'bigint') wire.bigint(k, value);
-        else if (value === FENCE_SLOT) wire.slot(nSlots++, k); // the native call writes the pointer
-        else if (value instanceof SyncFile) wire.number(k, value.fd); // ClosedError when closed
-        else wire.number(k, value.idForCommit()); // ClosedError when closed
+        if (typeof value === 'number') w.number(k, value);
+        else if (typeof value === 'bigint') w.bigint(k, value);
+        else if (value === FENCE_SLOT) w.slot(nSlots++, k); // the native call writes the pointer
+        else {
+          liveObjs.push(obj);
+          liveAt.push(i);
+          w.number(k, liveValue(value));
+        }
       }
     }
-    const fd = this.#ctx.fd();
-    const expectation = event ? this.#ctx.events.expect(this.#crtcs()) : undefined;
-    wire.header(flags, nObjs, nSlots, expectation?.userData ?? 0n);
-    const rc = native.kmsAtomic(fd, wire.words);
-    if (rc < 0) {
-      expectation?.cancel();
-      throw this.#refusal(rc, flags);
+    this.#nObjs = nObjs;
+    this.#nSlots = nSlots;
+    this.#encoded = w === this.#wire;
+    return w;
+  }
+
+  /** Rewrites the values read at commit (framebuffer and blob ids, in-fence fds) on the encoded wire. */
+  #refresh(w: AtomicWire): void {
+    const liveObjs = this.#liveObjs;
+    const liveAt = this.#liveAt;
+    for (let j = 0; j < liveObjs.length; j++) {
+      const obj = liveObjs[j]!;
+      const i = liveAt[j]!;
+      w.number(obj.base + i, liveValue(obj.values[i] as Framebuffer | PropertyBlob | SyncFile));
     }
-    const out: CommitResult = { outFences: new Map(), writebackFences: new Map() };
-    if (nSlots > 0) this.#adoptFences(out);
-    if (expectation) {
-      out.flipped = expectation.promise;
-      this.#ctx.events.started();
-    }
-    return out;
   }
 
   /** The CRTCs whose flip events a PAGE_FLIP_EVENT commit of this request brings. */
@@ -361,13 +433,13 @@ export class AtomicRequest {
     return crtcs;
   }
 
-  /** Owns the fds the kernel wrote for the out-fence slots (walked in the order commit() numbered them). */
-  #adoptFences(out: CommitResult): void {
+  /** Owns the fds the kernel wrote for the out-fence slots (walked in the order #encode() numbered them). */
+  #adoptFences(w: AtomicWire, out: CommitResult): void {
     let slot = 0;
     for (const { id, infos, values } of this.#objects) {
       for (let i = 0; i < values.length; i++) {
         if (values[i] !== FENCE_SLOT) continue;
-        const fenceFd = wire.fd(slot++);
+        const fenceFd = w.fd(slot++);
         if (fenceFd < 0) continue;
         (infos[i]!.raw.name === OUT_FENCE ? out.outFences : out.writebackFences).set(id, SyncFile.adopt(fenceFd));
       }
