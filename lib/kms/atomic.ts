@@ -242,6 +242,14 @@ export class AtomicRequest {
    * PropertyBlob, object properties anything with an `id`, IN_FENCE_FD a
    * SyncFile; `null` is 0 (no object, no blob). Negative numbers suit signed
    * properties (CRTC_X). The kernel checks the value at commit.
+   *
+   * Setting a property the request already holds replaces its value in place
+   * (the request's size and order stay), which is how a frame loop reuses one
+   * request: `req.set(plane, 'FB_ID', next).commit(...)`. On a request that
+   * was committed before this costs no allocation: the value is written
+   * straight into the request's kept encoding. A Framebuffer, PropertyBlob
+   * or SyncFile is held, not its id or fd: each commit reads it then, so one
+   * closed in between is refused by that commit.
    * @throws {UnknownPropertyError} the object has no such property
    * @throws {TypeError} a value of the wrong kind for the property
    * @throws {KernelError} ENOENT: no such object visible to this file
@@ -279,13 +287,23 @@ export class AtomicRequest {
     throw typeError(`${where(property, objectId)}: unsupported value ${String(value)}`);
   }
 
-  /** Sets a plane's IN_FENCE_FD: the plane waits for `fence` before showing its new framebuffer. */
+  /**
+   * Sets a plane's IN_FENCE_FD: the plane waits for `fence` before showing its
+   * new framebuffer. The fence's fd is read at each commit (the kernel takes
+   * its own reference then), so a reused request takes each frame's fence
+   * with another `inFence()`; one closed since is refused at commit.
+   * @throws {TypeError} `fence` is not a SyncFile
+   * @throws {UnknownPropertyError} the object is not a plane (has no IN_FENCE_FD)
+   */
   inFence(plane: KmsObjectRef, fence: SyncFile): this {
     if (!(fence instanceof SyncFile)) throw typeError('fence must be a SyncFile');
     return this.set(plane, 'IN_FENCE_FD', fence);
   }
 
-  /** Asks for the CRTC's OUT_FENCE_PTR: `commit()` returns a SyncFile that signals when the frame is shown. */
+  /**
+   * Asks for the CRTC's OUT_FENCE_PTR: every `commit()` of the request returns a new SyncFile that signals when its frame is shown.
+   * @throws {UnknownPropertyError} the object is not a CRTC (has no OUT_FENCE_PTR)
+   */
   outFence(crtc: KmsObjectRef): this {
     const id = idOf('crtc', crtc);
     return this.#put(id, this.#lookup(id, OUT_FENCE), FENCE_SLOT);
@@ -335,6 +353,16 @@ export class AtomicRequest {
   /**
    * Sends the request. A refusal throws and changes nothing; a TEST_ONLY
    * commit never changes anything.
+   *
+   * The request is left as it was, so it can be committed again: each commit
+   * sends what the request holds at that moment (values changed with `set()`,
+   * properties removed with `unset()`), reads every Framebuffer, PropertyBlob
+   * and IN_FENCE_FD SyncFile it holds anew (a closed one is a ClosedError
+   * before anything reaches the kernel, and the request stays usable), hands
+   * back new SyncFiles for its out-fences (each commit's own, for the caller
+   * to close; none for TEST_ONLY) and, with `event`, its own `flipped`. From
+   * the second commit on, a request whose properties did not change in
+   * number is sent without being laid out again.
    * @throws {PrivilegeError} EACCES: this file is not DRM master (`privilege: 'drm-master'`)
    * @throws {KernelError} EINVAL: the configuration is refused; EBUSY: a previous nonblocking commit on a CRTC is still pending; ENOSPC: a plane's source rectangle lies outside its framebuffer; ERANGE: a plane scaled beyond its limits; ENOENT: an object or framebuffer does not exist
    * @throws {ClosedError} a Framebuffer, PropertyBlob or SyncFile in the request was closed
