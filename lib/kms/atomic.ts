@@ -266,10 +266,17 @@ export class AtomicRequest {
       if (!Number.isSafeInteger(value)) throw typeError(`${where(property, objectId)} must be an integer, received ${value}`);
       return this.#put(objectId, info, value);
     }
-    if (value instanceof Framebuffer || value instanceof PropertyBlob || value instanceof SyncFile) {
-      if (value instanceof SyncFile && property !== 'IN_FENCE_FD') throw valueError(`a SyncFile goes to IN_FENCE_FD, not ${where(property, objectId)}`);
-      if (value instanceof Framebuffer && info.type !== 'object') throw valueError(`${where(property, objectId)} is not an object property`);
-      if (value instanceof PropertyBlob && info.type !== 'blob') throw valueError(`${where(property, objectId)} is not a blob property`);
+    // Framebuffer first: FB_ID is what a frame loop sets every frame.
+    if (value instanceof Framebuffer) {
+      if (info.type !== 'object') throw valueError(`${where(property, objectId)} is not an object property`);
+      return this.#put(objectId, info, value);
+    }
+    if (value instanceof SyncFile) {
+      if (property !== 'IN_FENCE_FD') throw valueError(`a SyncFile goes to IN_FENCE_FD, not ${where(property, objectId)}`);
+      return this.#put(objectId, info, value);
+    }
+    if (value instanceof PropertyBlob) {
+      if (info.type !== 'blob') throw valueError(`${where(property, objectId)} is not a blob property`);
       return this.#put(objectId, info, value);
     }
     if (value === null) return this.#put(objectId, info, 0);
