@@ -101,9 +101,7 @@ const NO_OPTIONS = Object.freeze({});
 export function options<T extends object>(name: string, value: unknown, keys: readonly (keyof T & string)[]): Partial<T> {
   if (value === undefined) return NO_OPTIONS; // shared: the common call allocates nothing
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(name, 'an object', value);
-  // for-in, not Object.keys: no array made per call (commit() reads options every frame).
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue; // own keys only, as before
+  for (const key of Object.keys(value)) {
     if (!(keys as readonly string[]).includes(key)) {
       const accepted = keys.length > 0 ? `accepted: ${keys.join(', ')}` : 'it takes none';
       throw Object.assign(valueError(`${name} has an unknown key '${key}' (${accepted})`), { key });

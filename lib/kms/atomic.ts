@@ -110,8 +110,22 @@ interface ObjectProps {
  */
 const kindOf = (v: Value): number => (typeof v === 'number' || typeof v === 'bigint' ? 0 : v === FENCE_SLOT ? 2 : 1);
 
-/** What a value read at commit puts on the wire: the object's id or the fence's fd (ClosedError when closed). */
-const liveValue = (v: Framebuffer | PropertyBlob | SyncFile): number => (v instanceof SyncFile ? v.fd : v.idForCommit());
+/**
+ * A value read at every commit: property `i` of `obj`. `fence` says whether
+ * it is an IN_FENCE_FD SyncFile (its fd goes on the wire) or a Framebuffer
+ * or PropertyBlob (its id): fixed by the property, as set() admits a SyncFile
+ * only there and neither of the others there, and known here so a commit
+ * needs no instanceof per value.
+ */
+interface Live {
+  readonly obj: ObjectProps;
+  readonly i: number;
+  readonly fence: boolean;
+}
+
+/** What a value read at commit puts on the wire (ClosedError when it was closed). */
+const liveValue = ({ obj, i, fence }: Live): number =>
+  fence ? (obj.values[i] as SyncFile).fd : (obj.values[i] as Framebuffer | PropertyBlob).idForCommit();
 
 /** Names a property in an error message (built only when one is thrown). */
 const where = (property: string, objectId: number): string => `${property} of object ${objectId}`;
@@ -153,9 +167,8 @@ export class AtomicRequest {
   #committed = false;
   #nObjs = 0;
   #nSlots = 0;
-  /** The values read at every commit, as (object, index) pairs. */
-  readonly #liveObjs: ObjectProps[] = [];
-  readonly #liveAt: number[] = [];
+  /** The values read at every commit (framebuffer and blob ids, in-fence fds). */
+  readonly #live: Live[] = [];
   /** The CRTCs a PAGE_FLIP_EVENT commit hears from; recomputed after a change that can move them. */
   #crtcSet: Set<number> | undefined;
   // The object the last set() named, its name table and what is set on it: a
@@ -412,10 +425,8 @@ export class AtomicRequest {
     this.#committed = true;
     const w = this.#wire ?? wire;
     w.reserve(nProps);
-    const liveObjs = this.#liveObjs;
-    const liveAt = this.#liveAt;
-    liveObjs.length = 0;
-    liveAt.length = 0;
+    const live = this.#live;
+    live.length = 0;
     let nObjs = 0;
     let k = 0;
     let nSlots = 0;
@@ -431,9 +442,9 @@ export class AtomicRequest {
         else if (typeof value === 'bigint') w.bigint(k, value);
         else if (value === FENCE_SLOT) w.slot(nSlots++, k); // the native call writes the pointer
         else {
-          liveObjs.push(obj);
-          liveAt.push(i);
-          w.number(k, liveValue(value));
+          const entry: Live = { obj, i, fence: value instanceof SyncFile };
+          live.push(entry);
+          w.number(k, liveValue(entry));
         }
       }
     }
@@ -445,12 +456,10 @@ export class AtomicRequest {
 
   /** Rewrites the values read at commit (framebuffer and blob ids, in-fence fds) on the encoded wire. */
   #refresh(w: AtomicWire): void {
-    const liveObjs = this.#liveObjs;
-    const liveAt = this.#liveAt;
-    for (let j = 0; j < liveObjs.length; j++) {
-      const obj = liveObjs[j]!;
-      const i = liveAt[j]!;
-      w.number(obj.base + i, liveValue(obj.values[i] as Framebuffer | PropertyBlob | SyncFile));
+    const live = this.#live;
+    for (let j = 0; j < live.length; j++) {
+      const entry = live[j]!;
+      w.number(entry.obj.base + entry.i, liveValue(entry));
     }
   }
 
