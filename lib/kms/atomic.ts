@@ -232,7 +232,8 @@ export class AtomicRequest {
       this.#changed();
       return this;
     }
-    // Set again: replaced where it was, and on the encoded wire when it is a fixed value of a fixed value's place.
+    // Set again: replaced where it was. On an encoded wire, a fixed value replacing
+    // a fixed value is written there now; a value of another kind needs a new layout.
     const old = obj.values[i]!;
     obj.values[i] = value;
     if (info.raw.name === 'CRTC_ID') this.#crtcSet = undefined;
@@ -381,8 +382,8 @@ export class AtomicRequest {
    * before anything reaches the kernel, and the request stays usable), hands
    * back new SyncFiles for its out-fences (each commit's own, for the caller
    * to close; none for TEST_ONLY) and, with `event`, its own `flipped`. From
-   * the second commit on, a request whose properties did not change in
-   * number is sent without being laid out again.
+   * the second commit on, a request whose properties were neither added nor
+   * removed since its last commit is sent without being laid out again.
    * @throws {PrivilegeError} EACCES: this file is not DRM master (`privilege: 'drm-master'`)
    * @throws {KernelError} EINVAL: the configuration is refused; EBUSY: a previous nonblocking commit on a CRTC is still pending; ENOSPC: a plane's source rectangle lies outside its framebuffer; ERANGE: a plane scaled beyond its limits; ENOENT: an object or framebuffer does not exist
    * @throws {ClosedError} a Framebuffer, PropertyBlob or SyncFile in the request was closed
