@@ -87,7 +87,7 @@ function openDisplay() {
     const modeBlob = kms.createModeBlob(mode);
     owned.unshift(modeBlob);
     const values = (fb) => [fb.id, crtc.id, 0, 0, width << 16, height << 16, 0, 0, width, height];
-    /** A compositor's per-frame request: show `fb` on the primary plane, full screen. */
+    /** A plane update request: show `fb` on the primary plane, full screen. */
     const request = (fb) => {
       const req = kms.request();
       values(fb).forEach((v, i) => req.set(primary, PLANE_PROPS[i], i === 0 ? fb : v));
@@ -101,8 +101,11 @@ function openDisplay() {
       device,
       kms,
       fbs,
+      primary,
+      // The lib column's per-frame request, built once here as a compositor
+      // builds it when it sets up the output: each frame set()s FB_ID and commits.
+      frame: request(fbs[1]),
       modeText: `${width}x${height}@${mode.vrefresh} Hz, a vblank every ${frameMs.toFixed(2)} ms`,
-      request,
       planeUpdate: {
         objs: [primary.id],
         counts: [PLANE_PROPS.length],
@@ -151,11 +154,14 @@ export function libOps({ objects: o }, src) {
     ops.signal = () => o.syncobj.signal();
   }
   if (o.display) {
-    const { fbs, request } = o.display;
-    ops.kmsTest = () => request(fbs[1]).commit({ testOnly: true });
+    // What a compositor's frame loop does: one request per plane update, kept
+    // across frames; each frame points FB_ID at the buffer to show and commits
+    // it again (the raw columns send one prebuilt array per framebuffer).
+    const { fbs, frame, primary } = o.display;
+    ops.kmsTest = () => frame.set(primary, 'FB_ID', fbs[1]).commit({ testOnly: true });
     let shown = 0;
     // Async: resolves on the flip event, a vblank later.
-    ops.kmsFlip = () => request(fbs[(shown ^= 1)]).commit({ nonblock: true, event: true }).flipped;
+    ops.kmsFlip = () => frame.set(primary, 'FB_ID', fbs[(shown ^= 1)]).commit({ nonblock: true, event: true }).flipped;
   }
   const dst = new Uint8Array(o.copyMapping.buffer);
   ops.copy = () => dst.set(src);

@@ -36,7 +36,8 @@ export class AtomicWire {
   /** Makes room for `props` properties (and as many objects and slots). Keeps nothing. */
   reserve(props: number): void {
     if (props <= this.#cap) return;
-    const cap = Math.max(props, 2 * this.#cap);
+    let cap = Math.max(props, 2 * this.#cap);
+    cap += cap & 1; // even: 8 + 7 * cap words must fill whole u64s for the BigUint64Array view
     this.words = new Uint32Array(HEADER + REGIONS * cap);
     this.#u64 = new BigUint64Array(this.words.buffer);
     this.#fds = new Int32Array(this.words.buffer);

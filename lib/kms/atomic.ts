@@ -8,9 +8,10 @@ import { assertInt, flag, options, typeError, valueError } from '../args.js';
 import { EACCES, EBUSY, EINVAL, ENOENT, KernelError, PrivilegeError } from '../errors.js';
 import { native } from '../native.js';
 import { SyncFile } from '../sync-file.js';
-import { wire } from './atomic-wire.js';
+import { AtomicWire, wire } from './atomic-wire.js';
 import { PropertyBlob } from './blob.js';
-import type { KmsEvent, KmsEventReader } from './events.js';
+import { type CommitResult, Committed } from './commit-result.js';
+import type { KmsEventReader } from './events.js';
 import { Framebuffer } from './framebuffer.js';
 import type { PropertyInfo, PropertyTable } from './properties.js';
 
@@ -49,15 +50,7 @@ export interface CommitOptions {
   event?: boolean;
 }
 
-/** What `AtomicRequest.commit()` hands back once DRM_IOCTL_MODE_ATOMIC has returned. */
-export interface CommitResult {
-  /** With `event`: resolves when each CRTC the request names has flipped (with the last CRTC's event). */
-  flipped?: Promise<KmsEvent>;
-  /** OUT_FENCE_PTR fences by CRTC id, owned by the caller: each signals when its CRTC shows the new frame. */
-  outFences: Map<number, SyncFile>;
-  /** WRITEBACK_OUT_FENCE_PTR fences by connector id, owned by the caller: each signals when the capture is written. */
-  writebackFences: Map<number, SyncFile>;
-}
+export type { CommitResult } from './commit-result.js';
 
 /** An atomic property name that the object does not have. */
 export class UnknownPropertyError extends TypeError {
@@ -105,7 +98,34 @@ interface ObjectProps {
   readonly propIds: number[];
   readonly infos: PropertyInfo[];
   readonly values: Value[];
+  /** The wire index of its first property, as the request's last full encoding laid it out. */
+  base: number;
 }
+
+/**
+ * How a value reaches the wire: 0 written once, when set (a number or bigint);
+ * 1 read at every commit (a Framebuffer, PropertyBlob or SyncFile: a closed
+ * one is refused then); 2 an out-fence slot (the native call fills it). A
+ * value replaced by one of another kind changes the wire's layout.
+ */
+const kindOf = (v: Value): number => (typeof v === 'number' || typeof v === 'bigint' ? 0 : v === FENCE_SLOT ? 2 : 1);
+
+/**
+ * A value read at every commit: property `i` of `obj`. `fence` says whether
+ * it is an IN_FENCE_FD SyncFile (its fd goes on the wire) or a Framebuffer
+ * or PropertyBlob (its id): fixed by the property, as set() admits a SyncFile
+ * only there and neither of the others there, and known here so a commit
+ * needs no instanceof per value.
+ */
+interface Live {
+  readonly obj: ObjectProps;
+  readonly i: number;
+  readonly fence: boolean;
+}
+
+/** What a value read at commit puts on the wire (ClosedError when it was closed). */
+const liveValue = ({ obj, i, fence }: Live): number =>
+  fence ? (obj.values[i] as SyncFile).fd : (obj.values[i] as Framebuffer | PropertyBlob).idForCommit();
 
 /** Names a property in an error message (built only when one is thrown). */
 const where = (property: string, objectId: number): string => `${property} of object ${objectId}`;
@@ -129,12 +149,28 @@ const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 /**
  * One atomic request. `set()` calls accumulate; `commit()` sends them in one
- * ioctl and may be called again (e.g. TEST_ONLY first, then for real).
- * Needs DRM master on a card node, and the ATOMIC client cap (Kms sets it).
+ * ioctl and leaves them in place, so a request is built once and committed
+ * as often as wanted: TEST_ONLY first, then for real, or every frame with
+ * FB_ID set anew. Needs DRM master on a card node, and the ATOMIC client cap
+ * (Kms sets it).
  */
 export class AtomicRequest {
   readonly #ctx: AtomicContext;
   readonly #objects: ObjectProps[] = [];
+  // A request committed more than once keeps its own wire, encoded, between
+  // commits: set() of a property already in it rewrites just its value words,
+  // and a commit refreshes only the values read at commit (#live). Adding or
+  // removing a property, or changing a value's kind, clears #encoded: the
+  // next commit lays the whole wire out again.
+  #wire: AtomicWire | undefined;
+  #encoded = false;
+  #committed = false;
+  #nObjs = 0;
+  #nSlots = 0;
+  /** The values read at every commit (framebuffer and blob ids, in-fence fds). */
+  readonly #live: Live[] = [];
+  /** The CRTCs a PAGE_FLIP_EVENT commit hears from; recomputed after a change that can move them. */
+  #crtcSet: Set<number> | undefined;
   // The object the last set() named, its name table and what is set on it: a
   // request usually sets several properties of one object in a row.
   #lastId = 0;
@@ -185,7 +221,7 @@ export class AtomicRequest {
   #put(objectId: number, info: PropertyInfo, value: Value): this {
     let obj = objectId === this.#lastId ? this.#lastObj : this.#get(objectId);
     if (!obj) {
-      this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [] }));
+      this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [], base: 0 }));
       if (objectId === this.#lastId) this.#lastObj = obj;
     }
     const i = obj.propIds.indexOf(info.raw.id);
@@ -193,10 +229,25 @@ export class AtomicRequest {
       obj.propIds.push(info.raw.id);
       obj.infos.push(info);
       obj.values.push(value);
-    } else {
-      obj.values[i] = value; // set again: replaced where it was
+      this.#changed();
+      return this;
     }
+    // Set again: replaced where it was. On an encoded wire, a fixed value replacing
+    // a fixed value is written there now; a value of another kind needs a new layout.
+    const old = obj.values[i]!;
+    obj.values[i] = value;
+    if (info.raw.name === 'CRTC_ID') this.#crtcSet = undefined;
+    if (!this.#encoded) return this;
+    if (kindOf(old) !== kindOf(value)) this.#changed();
+    else if (typeof value === 'number') this.#wire!.number(obj.base + i, value);
+    else if (typeof value === 'bigint') this.#wire!.bigint(obj.base + i, value);
     return this;
+  }
+
+  /** The request's layout changed: the next commit encodes it whole. */
+  #changed(): void {
+    this.#encoded = false;
+    this.#crtcSet = undefined;
   }
 
   /**
@@ -205,6 +256,14 @@ export class AtomicRequest {
    * PropertyBlob, object properties anything with an `id`, IN_FENCE_FD a
    * SyncFile; `null` is 0 (no object, no blob). Negative numbers suit signed
    * properties (CRTC_X). The kernel checks the value at commit.
+   *
+   * Setting a property the request already holds replaces its value in place
+   * (the request's size and order stay), which is how a frame loop reuses one
+   * request: `req.set(plane, 'FB_ID', next).commit(...)`. On a request that
+   * was committed before this costs no allocation: the value is written
+   * straight into the request's kept encoding. A Framebuffer, PropertyBlob
+   * or SyncFile is held, not its id or fd: each commit reads it then, so one
+   * closed in between is refused by that commit.
    * @throws {UnknownPropertyError} the object has no such property
    * @throws {TypeError} a value of the wrong kind for the property
    * @throws {KernelError} ENOENT: no such object visible to this file
@@ -221,10 +280,17 @@ export class AtomicRequest {
       if (!Number.isSafeInteger(value)) throw typeError(`${where(property, objectId)} must be an integer, received ${value}`);
       return this.#put(objectId, info, value);
     }
-    if (value instanceof Framebuffer || value instanceof PropertyBlob || value instanceof SyncFile) {
-      if (value instanceof SyncFile && property !== 'IN_FENCE_FD') throw valueError(`a SyncFile goes to IN_FENCE_FD, not ${where(property, objectId)}`);
-      if (value instanceof Framebuffer && info.type !== 'object') throw valueError(`${where(property, objectId)} is not an object property`);
-      if (value instanceof PropertyBlob && info.type !== 'blob') throw valueError(`${where(property, objectId)} is not a blob property`);
+    // Framebuffer first: FB_ID is what a frame loop sets every frame.
+    if (value instanceof Framebuffer) {
+      if (info.type !== 'object') throw valueError(`${where(property, objectId)} is not an object property`);
+      return this.#put(objectId, info, value);
+    }
+    if (value instanceof SyncFile) {
+      if (property !== 'IN_FENCE_FD') throw valueError(`a SyncFile goes to IN_FENCE_FD, not ${where(property, objectId)}`);
+      return this.#put(objectId, info, value);
+    }
+    if (value instanceof PropertyBlob) {
+      if (info.type !== 'blob') throw valueError(`${where(property, objectId)} is not a blob property`);
       return this.#put(objectId, info, value);
     }
     if (value === null) return this.#put(objectId, info, 0);
@@ -242,13 +308,23 @@ export class AtomicRequest {
     throw typeError(`${where(property, objectId)}: unsupported value ${String(value)}`);
   }
 
-  /** Sets a plane's IN_FENCE_FD: the plane waits for `fence` before showing its new framebuffer. */
+  /**
+   * Sets a plane's IN_FENCE_FD: the plane waits for `fence` before showing its
+   * new framebuffer. The fence's fd is read at each commit (the kernel takes
+   * its own reference then), so a reused request takes each frame's fence
+   * with another `inFence()`; one closed since is refused at commit.
+   * @throws {TypeError} `fence` is not a SyncFile
+   * @throws {UnknownPropertyError} the object is not a plane (has no IN_FENCE_FD)
+   */
   inFence(plane: KmsObjectRef, fence: SyncFile): this {
     if (!(fence instanceof SyncFile)) throw typeError('fence must be a SyncFile');
     return this.set(plane, 'IN_FENCE_FD', fence);
   }
 
-  /** Asks for the CRTC's OUT_FENCE_PTR: `commit()` returns a SyncFile that signals when the frame is shown. */
+  /**
+   * Asks for the CRTC's OUT_FENCE_PTR: every `commit()` of the request returns a new SyncFile that signals when its frame is shown.
+   * @throws {UnknownPropertyError} the object is not a CRTC (has no OUT_FENCE_PTR)
+   */
   outFence(crtc: KmsObjectRef): this {
     const id = idOf('crtc', crtc);
     return this.#put(id, this.#lookup(id, OUT_FENCE), FENCE_SLOT);
@@ -272,6 +348,7 @@ export class AtomicRequest {
       const at = this.#find(id);
       if (at >= 0) this.#objects.splice(at, 1);
       if (id === this.#lastId) this.#lastObj = undefined;
+      this.#changed();
       return this;
     }
     // Looked up even when nothing is set on the object: a misspelt name is an error, not a no-op.
@@ -282,6 +359,7 @@ export class AtomicRequest {
       obj.propIds.splice(i, 1);
       obj.infos.splice(i, 1);
       obj.values.splice(i, 1);
+      this.#changed();
     }
     return this;
   }
@@ -296,6 +374,16 @@ export class AtomicRequest {
   /**
    * Sends the request. A refusal throws and changes nothing; a TEST_ONLY
    * commit never changes anything.
+   *
+   * The request is left as it was, so it can be committed again: each commit
+   * sends what the request holds at that moment (values changed with `set()`,
+   * properties removed with `unset()`), reads every Framebuffer, PropertyBlob
+   * and IN_FENCE_FD SyncFile it holds anew (a closed one is a ClosedError
+   * before anything reaches the kernel, and the request stays usable), hands
+   * back new SyncFiles for its out-fences (each commit's own, for the caller
+   * to close; none for TEST_ONLY) and, with `event`, its own `flipped`. From
+   * the second commit on, a request whose properties were neither added nor
+   * removed since its last commit is sent without being laid out again.
    * @throws {PrivilegeError} EACCES: this file is not DRM master (`privilege: 'drm-master'`)
    * @throws {KernelError} EINVAL: the configuration is refused; EBUSY: a previous nonblocking commit on a CRTC is still pending; ENOSPC: a plane's source rectangle lies outside its framebuffer; ERANGE: a plane scaled beyond its limits; ENOENT: an object or framebuffer does not exist
    * @throws {ClosedError} a Framebuffer, PropertyBlob or SyncFile in the request was closed
@@ -309,42 +397,71 @@ export class AtomicRequest {
     const event = flag('options.event', o.event, false) && !testOnly;
     const flags = (testOnly ? TEST_ONLY : 0) | (nonblock ? NONBLOCK : 0) | (allowModeset ? ALLOW_MODESET : 0) | (event ? PAGE_FLIP_EVENT : 0);
 
-    // Written straight into the thread's reused words (atomic-wire.ts): nothing allocated here.
+    let w = this.#wire;
+    if (w !== undefined && this.#encoded) this.#refresh(w);
+    else w = this.#encode();
+    const fd = this.#ctx.fd();
+    const expectation = event ? this.#ctx.events.expect((this.#crtcSet ??= this.#crtcs())) : undefined;
+    w.header(flags, this.#nObjs, this.#nSlots, expectation?.userData ?? 0n);
+    const rc = native.kmsAtomic(fd, w.words);
+    if (rc < 0) {
+      expectation?.cancel();
+      throw this.#refusal(rc, flags);
+    }
+    const out = new Committed(expectation?.promise);
+    if (this.#nSlots > 0) this.#adoptFences(w, out);
+    if (expectation) this.#ctx.events.started();
+    return out;
+  }
+
+  /**
+   * Lays the whole request out: on its first commit into the thread's shared
+   * wire (a request built per frame and dropped allocates nothing), from the
+   * second on into its own, which then stays encoded.
+   */
+  #encode(): AtomicWire {
     let nProps = 0;
     for (const obj of this.#objects) nProps += obj.propIds.length;
-    wire.reserve(nProps);
+    if (this.#wire === undefined && this.#committed) this.#wire = new AtomicWire(Math.max(nProps, 1));
+    this.#committed = true;
+    const w = this.#wire ?? wire;
+    w.reserve(nProps);
+    const live = this.#live;
+    live.length = 0;
     let nObjs = 0;
     let k = 0;
     let nSlots = 0;
     for (const obj of this.#objects) {
       const n = obj.propIds.length;
+      obj.base = k;
       if (n === 0) continue;
-      wire.object(nObjs++, obj.id, n);
+      w.object(nObjs++, obj.id, n);
       for (let i = 0; i < n; i++, k++) {
-        wire.prop(k, obj.propIds[i]!);
+        w.prop(k, obj.propIds[i]!);
         const value = obj.values[i]!;
-        if (typeof value === 'number') wire.number(k, value);
-        else if (typeof value === 'bigint') wire.bigint(k, value);
-        else if (value === FENCE_SLOT) wire.slot(nSlots++, k); // the native call writes the pointer
-        else if (value instanceof SyncFile) wire.number(k, value.fd); // ClosedError when closed
-        else wire.number(k, value.idForCommit()); // ClosedError when closed
+        if (typeof value === 'number') w.number(k, value);
+        else if (typeof value === 'bigint') w.bigint(k, value);
+        else if (value === FENCE_SLOT) w.slot(nSlots++, k); // the native call writes the pointer
+        else {
+          const entry: Live = { obj, i, fence: value instanceof SyncFile };
+          live.push(entry);
+          w.number(k, liveValue(entry));
+        }
       }
     }
-    const fd = this.#ctx.fd();
-    const expectation = event ? this.#ctx.events.expect(this.#crtcs()) : undefined;
-    wire.header(flags, nObjs, nSlots, expectation?.userData ?? 0n);
-    const rc = native.kmsAtomic(fd, wire.words);
-    if (rc < 0) {
-      expectation?.cancel();
-      throw this.#refusal(rc, flags);
+    this.#nObjs = nObjs;
+    this.#nSlots = nSlots;
+    this.#encoded = w === this.#wire;
+    return w;
+  }
+
+  /** Rewrites the values read at commit (framebuffer and blob ids, in-fence fds) on the encoded wire. */
+  #refresh(w: AtomicWire): void {
+    const live = this.#live;
+    for (let j = 0; j < live.length; j++) {
+      const entry = live[j]!;
+      w.number(entry.obj.base + entry.i, liveValue(entry));
     }
-    const out: CommitResult = { outFences: new Map(), writebackFences: new Map() };
-    if (nSlots > 0) this.#adoptFences(out);
-    if (expectation) {
-      out.flipped = expectation.promise;
-      this.#ctx.events.started();
-    }
-    return out;
   }
 
   /** The CRTCs whose flip events a PAGE_FLIP_EVENT commit of this request brings. */
@@ -361,13 +478,13 @@ export class AtomicRequest {
     return crtcs;
   }
 
-  /** Owns the fds the kernel wrote for the out-fence slots (walked in the order commit() numbered them). */
-  #adoptFences(out: CommitResult): void {
+  /** Owns the fds the kernel wrote for the out-fence slots (walked in the order #encode() numbered them). */
+  #adoptFences(w: AtomicWire, out: CommitResult): void {
     let slot = 0;
     for (const { id, infos, values } of this.#objects) {
       for (let i = 0; i < values.length; i++) {
         if (values[i] !== FENCE_SLOT) continue;
-        const fenceFd = wire.fd(slot++);
+        const fenceFd = w.fd(slot++);
         if (fenceFd < 0) continue;
         (infos[i]!.raw.name === OUT_FENCE ? out.outFences : out.writebackFences).set(id, SyncFile.adopt(fenceFd));
       }

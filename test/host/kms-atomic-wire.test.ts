@@ -27,6 +27,16 @@ describe('AtomicWire', () => {
     expect(valueAt(w, 0)).toBe(2n ** 64n - 2n);
   });
 
+  it('takes any capacity, odd ones included (a request keeps a wire of its own size)', () => {
+    for (const props of [1, 3, 9, 10, 33]) {
+      const w = new AtomicWire(props);
+      expect(w.words[3]).toBeGreaterThanOrEqual(props);
+      expect(w.words.length).toBe(HEADER + 7 * w.words[3]!);
+      w.bigint(props - 1, 2n ** 64n - 1n);
+      expect(valueAt(w, props - 1)).toBe(2n ** 64n - 1n);
+    }
+  });
+
   it('lays the regions out where the native call reads them, and grows for larger requests', () => {
     const w = new AtomicWire(4);
     expect(w.words.length).toBe(HEADER + 7 * 4);
