@@ -20,7 +20,7 @@ export interface CommitResult {
 
 /** @internal one commit's result; its maps are made on first read (each commit's its own). */
 export class Committed implements CommitResult {
-  readonly flipped?: Promise<KmsEvent>;
+  declare readonly flipped?: Promise<KmsEvent>;
   #out: Map<number, SyncFile> | undefined;
   #writeback: Map<number, SyncFile> | undefined;
 
@@ -35,5 +35,11 @@ export class Committed implements CommitResult {
 
   get writebackFences(): Map<number, SyncFile> {
     return (this.#writeback ??= new Map());
+  }
+
+  /** console.log and util.inspect show the result as the plain object it stands for, maps included. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    const plain = this.flipped ? { flipped: this.flipped } : {};
+    return inspect({ ...plain, outFences: this.outFences, writebackFences: this.writebackFences }, options);
   }
 }
