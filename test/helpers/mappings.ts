@@ -16,6 +16,13 @@ const gc = (globalThis as { gc?: () => void }).gc;
  */
 export const MAPS_SLACK = 256;
 
+/**
+ * Bytes of address space (VmSize) the runtime may reserve meanwhile: V8's
+ * heaps, and under ASan its allocator, which once reserved 64 MiB more. Half
+ * of what 10,000 leaked 64 KiB ranges would hold (625 MiB).
+ */
+export const VMSIZE_SLACK = 320 * 1024 * 1024;
+
 /** The lines of /proc/self/maps (one per mapped range). */
 export function mapsLines(): string[] {
   return readFileSync('/proc/self/maps', 'utf8').split('\n').filter(Boolean);
