@@ -61,10 +61,10 @@ export function assertInt(name: string, value: unknown, min: number, max: number
   }
 }
 
-/** A u64 given as a bigint (or a safe integer number, converted). */
 // A constant: `1n << 64n` written inline is computed (and allocated) on every call.
 const U64_END = 1n << 64n;
 
+/** A u64 given as a bigint (or a safe integer number, converted). */
 export function toU64(name: string, value: unknown): bigint {
   if (typeof value === 'number') {
     assertSize(name, value);

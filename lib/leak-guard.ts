@@ -59,13 +59,18 @@ const waitingHeld: Held[] = [];
 let scheduled = false;
 
 function registerWaiting(): void {
-  scheduled = false;
   for (let i = 0; i < waitingOwners.length; i++) {
     const held = waitingHeld[i]!;
     if (!held.closed) registry.register(waitingOwners[i]!, held);
   }
   waitingOwners.length = 0;
   waitingHeld.length = 0;
+}
+
+// The one pending immediate: a batch registered early does not schedule another.
+function atTurnEnd(): void {
+  scheduled = false;
+  registerWaiting();
 }
 
 export function guard(owner: object, held: Held): void {
@@ -75,7 +80,7 @@ export function guard(owner: object, held: Held): void {
   else if (!scheduled) {
     scheduled = true;
     // Unref'd: a program with nothing else to do may exit without it (the fds go with the process).
-    setImmediate(registerWaiting).unref();
+    setImmediate(atTurnEnd).unref();
   }
 }
 

@@ -35,7 +35,6 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return Result(info.Env(), fd < 0 ? -errno : fd);
 }
 
-
 // fdOwn(fd) -> 0: the fd now belongs to an object of this environment.
 // Plain calls, own and close (plain_call.h): once per fd object.
 napi_value Own(napi_env env, napi_callback_info info) {

@@ -50,6 +50,14 @@ inline InstanceData* Instance(Napi::Env env) { return env.GetInstanceData<Instan
 // The instance data of a plain call (plain::Args::data).
 inline InstanceData* InstanceOf(void* data) { return static_cast<InstanceData*>(data); }
 
+// The instance data where only a napi_env is at hand (finalizers, libuv
+// callbacks); null once the environment has released it.
+inline InstanceData* InstanceOf(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<InstanceData*>(data);
+}
+
 // Registers an fd a call has just made as owned by this environment, and
 // returns it (a negative errno passes through). For the calls made per frame
 // (sync_file export, heap allocation): the object that wraps the fd then

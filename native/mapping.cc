@@ -35,20 +35,13 @@ void* Reserve(void* address, size_t length) {
   return mmap(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 }
 
-// This environment's live mappings by address (null once its instance data
-// is gone), for the finalizer; the plain calls have it in Args::data.
-std::unordered_map<void*, MappingState*>* Mappings(napi_env env) {
-  void* data = nullptr;
-  napi_get_instance_data(env, &data);
-  return data == nullptr ? nullptr : &static_cast<InstanceData*>(data)->mappings;
-}
-
 // Reached when the ArrayBuffer object is collected, or when its environment
 // is torn down: nothing can reach the range any more, mapped or replaced.
 void FinalizeMapping(napi_env env, void* data, void* /*hint*/) {
   auto* state = static_cast<MappingState*>(data);
   munmap(state->address, state->length);
-  if (auto* mappings = Mappings(env)) mappings->erase(state->address);
+  // The environment may have released its instance data already (teardown).
+  if (InstanceData* instance = InstanceOf(env)) instance->mappings.erase(state->address);
   delete state;
 }
 

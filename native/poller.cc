@@ -22,12 +22,6 @@ struct PollWatch {
 
 namespace {
 
-InstanceData* Data(napi_env env) {
-  void* data = nullptr;
-  napi_get_instance_data(env, &data);
-  return static_cast<InstanceData*>(data);
-}
-
 // A worker's environment may unload the addon right after its cleanup
 // hooks, while libuv still has close callbacks (code in this addon) to run.
 // So teardown goes through an async cleanup hook, which Node waits for:
@@ -66,7 +60,7 @@ void Teardown(napi_async_cleanup_hook_handle handle, void* arg) {
 void OnPoll(uv_poll_t* handle, int status, int events) {
   auto* watch = reinterpret_cast<PollWatch*>(handle);
   napi_env env = watch->env;
-  InstanceData* data = Data(env);
+  InstanceData* data = InstanceOf(env);
   if (data == nullptr || data->poll_listener == nullptr) return;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;

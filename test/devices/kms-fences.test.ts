@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SwSyncTimeline, type CommitResult } from '../../lib/index.js';
 import { fdCount } from '../helpers/env.js';
-import { capture, dumbFb, hex, modeset, openKms, sleep, type KmsFixture, type TestFb } from '../helpers/kms.js';
+import { capture, dumbFb, hex, modeset, openKms, primaryFbId, sleep, type KmsFixture, type TestFb } from '../helpers/kms.js';
 
 const A = 0x000000ff;
 const B = 0x00ff8000;
@@ -49,7 +49,7 @@ describe('KMS fences', () => {
     expect(flippedYet).toBe(false);
     expect(outFence.status().state).toBe('active');
     expect(wbFence.status().state).toBe('active');
-    expect(kms.properties(pipe.primary).find((p) => p.name === 'FB_ID')?.value).toBe(b.fb.id); // committed state, not yet shown
+    expect(primaryFbId(kms, pipe)).toBe(b.fb.id); // committed state, not yet shown
 
     timeline.advance(1);
     const flip = await flipped!;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Format, fourcc, fourccName } from '../../lib/index.js';
 import { fdCount } from '../helpers/env.js';
-import { capture, dumbFb, hex, modeset, openKms, placePlane } from '../helpers/kms.js';
+import { capture, dumbFb, hex, modeset, openKms, placePlane, primaryFbId } from '../helpers/kms.js';
 
 const bigintToString = (_: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}` : v);
 
@@ -65,7 +65,7 @@ describe('KMS on vkms: discovery, modeset, events, writeback', () => {
     const crtc = kms.discover().crtcs[0]!;
     expect(crtc.active).toBe(true);
     expect(crtc.mode).toMatchObject({ hdisplay: pipe.mode.hdisplay, vdisplay: pipe.mode.vdisplay });
-    expect(kms.properties(pipe.primary).find((p) => p.name === 'FB_ID')?.value).toBe(fb.fb.id);
+    expect(primaryFbId(kms, pipe)).toBe(fb.fb.id);
 
     const now = kms.crtcSequence(pipe.crtc);
     expect(now.active).toBe(true);

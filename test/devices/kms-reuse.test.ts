@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type AtomicRequest, type Kms, type SyncFile, SwSyncTimeline } from '../../lib/index.js';
 import { fdCount } from '../helpers/env.js';
-import { capture, dumbFb, hex, modeset, openKms, placePlane, sleep, type Pipe, type TestFb } from '../helpers/kms.js';
+import { capture, dumbFb, hex, modeset, openKms, placePlane, primaryFbId, sleep, type Pipe, type TestFb } from '../helpers/kms.js';
 
 const A = 0x000000ff;
 const B = 0x00ff8000;
@@ -55,9 +55,6 @@ function codeOf(fn: () => unknown): unknown {
   return 'returned';
 }
 
-/** The primary plane's FB_ID as the kernel holds it. */
-const fbIdOf = (kms: Kms, pipe: Pipe): unknown => kms.properties(pipe.primary).find((p) => p.name === 'FB_ID')?.value;
-
 describe('KMS requests committed again', () => {
   let fds = 0;
   beforeAll(() => {
@@ -94,11 +91,11 @@ describe('KMS requests committed again', () => {
       expect(await frame()).toEqual({ primary: hex(A), overlayAt: [40, 20] });
       req.set(pipe.primary, 'FB_ID', b.fb).set(pipe.overlay!, 'CRTC_Y', 30);
       expect(await frame()).toEqual({ primary: hex(B), overlayAt: [40, 30] });
-      expect(fbIdOf(kms, pipe)).toBe(b.fb.id);
+      expect(primaryFbId(kms, pipe)).toBe(b.fb.id);
 
       // Unchanged, it applies again: another request moved the plane in between.
       kms.request().set(pipe.primary, 'FB_ID', a.fb).set(pipe.overlay!, 'CRTC_X', 0).commit();
-      expect(fbIdOf(kms, pipe)).toBe(a.fb.id);
+      expect(primaryFbId(kms, pipe)).toBe(a.fb.id);
       expect(await frame()).toEqual({ primary: hex(B), overlayAt: [40, 30] });
 
       // unset() takes FB_ID out of the request: the kernel keeps showing B, not the A set just before.
@@ -107,7 +104,7 @@ describe('KMS requests committed again', () => {
       expect(req.size).toBe(size - 1);
       req.set(pipe.overlay!, 'CRTC_X', 50);
       expect(await frame()).toEqual({ primary: hex(B), overlayAt: [50, 30] });
-      expect(fbIdOf(kms, pipe)).toBe(b.fb.id);
+      expect(primaryFbId(kms, pipe)).toBe(b.fb.id);
       req.set(pipe.primary, 'FB_ID', a.fb); // and set again
       expect(req.size).toBe(size);
       expect(await frame()).toEqual({ primary: hex(A), overlayAt: [50, 30] });

@@ -235,4 +235,7 @@ export function capture(req: ReturnType<Kms['request']>, pipe: Pipe, target: Tes
   return req.set(pipe.writeback!, 'WRITEBACK_FB_ID', target.fb).writebackFence(pipe.writeback!);
 }
 
+/** The primary plane's FB_ID as the kernel holds it (its committed state, shown or not yet). */
+export const primaryFbId = (kms: Kms, pipe: Pipe): unknown => kms.properties(pipe.primary).find((p) => p.name === 'FB_ID')?.value;
+
 export const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
