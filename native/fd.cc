@@ -19,7 +19,7 @@
 namespace dmabuf {
 
 int OwnNewFd(InstanceData* data, int fd) {
-  if (fd >= 0) data->owned_fds.insert(fd);
+  data->owned_fds.Insert(fd);
   return fd;
 }
 
@@ -39,7 +39,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 // Plain calls, own and close (plain_call.h): once per fd object.
 napi_value Own(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
-  InstanceOf(args.data)->owned_fds.insert(plain::Int32(env, args.argv[0]));
+  InstanceOf(args.data)->owned_fds.Insert(plain::Int32(env, args.argv[0]));
   return plain::Int(env, 0);
 }
 
@@ -48,7 +48,7 @@ napi_value Own(napi_env env, napi_callback_info info) {
 napi_value Close(napi_env env, napi_callback_info info) {
   plain::Args<1> args(env, info);
   int fd = plain::Int32(env, args.argv[0]);
-  InstanceOf(args.data)->owned_fds.erase(fd);
+  InstanceOf(args.data)->owned_fds.Erase(fd);
   int rc = close(fd);
   return plain::Int(env, rc == 0 || errno == EINTR ? 0 : -errno);
 }
@@ -58,8 +58,8 @@ napi_value Close(napi_env env, napi_callback_info info) {
 void CleanupInstance(InstanceData* data) {
   StopThreadWaits(data);
   ReleasePollers(data);
-  for (int fd : data->owned_fds) close(fd);
-  data->owned_fds.clear();
+  data->owned_fds.ForEach([](int fd) { close(fd); });
+  data->owned_fds.Clear();
 }
 
 void InitFd(Napi::Env env, Napi::Object exports) {

@@ -15,7 +15,8 @@
 
 #include <cstddef>
 #include <unordered_map>
-#include <unordered_set>
+
+#include "owned_fds.h"
 
 namespace dmabuf {
 
@@ -41,7 +42,7 @@ struct InstanceData {
   std::unordered_map<void*, MappingState*> mappings;
   // fds owned by objects of this environment (lib/fd-resource.ts registers
   // them with fdOwn and releases them with fdClose).
-  std::unordered_set<int> owned_fds;
+  OwnedFds owned_fds;
   ThreadWaits* thread_waits = nullptr;
 };
 
