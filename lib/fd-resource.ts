@@ -8,7 +8,7 @@ import { type InspectOptions, inspect } from 'node:util';
 import { AbortError, ClosedError } from './errors.js';
 import { closeFd } from './fd-native.js';
 import { FdWatcher } from './fd-watcher.js';
-import { type Guarded, type Held, NET_ENTRY, guard, unguard } from './leak-guard.js';
+import { type Held, NET_ENTRY, guard, unguard } from './leak-guard.js';
 import { native } from './native.js';
 
 // The base's state is kept under these symbols (this module's own, so no
@@ -31,7 +31,7 @@ const HELD = Symbol('held');
  * `[Symbol.dispose]`, so `using` works. After close every method throws
  * ClosedError, and pending waits reject with AbortError.
  */
-export abstract class FdResource implements Disposable, Guarded {
+export abstract class FdResource implements Disposable {
   private declare readonly [FD]: number;
   private declare readonly [LABEL]: string;
   private declare [CLOSED]: boolean;
@@ -115,10 +115,12 @@ export abstract class FdResource implements Disposable, Guarded {
    * What console.log and util.inspect show: the class, its fd (or that it is
    * closed) and the subclass's own public fields, not the state kept above.
    */
-  [inspect.custom](_depth: number, options: InspectOptions, show: typeof inspect): string {
+  [inspect.custom](_depth?: number, options?: InspectOptions): string {
     const shown: Record<string, unknown> = this[CLOSED] ? { closed: true } : { fd: this[FD] };
     for (const key of Object.keys(this)) shown[key] = (this as unknown as Record<string, unknown>)[key];
-    return `${this.constructor.name} ${show(shown, options)}`;
+    // node:util's own inspect, not the one util.inspect passes: other callers (test
+    // runners' formatters) call this with the first two arguments only.
+    return `${this.constructor.name} ${inspect(shown, options)}`;
   }
 
   /** Same as `close()`, for `using`. */

@@ -63,7 +63,7 @@ const registry = new FinalizationRegistry<Held>((held) => {
 const BATCH = 1024;
 
 /**
- * @internal The method of a guarded owner that the net calls once, at
+ * The method of a guarded owner that the net calls once, at
  * registration: the Held to register (which the owner keeps, to mark it at
  * close()), or undefined when it is closed already.
  */

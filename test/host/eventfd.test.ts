@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { readFile } from 'node:fs/promises';
+import { inspect } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,6 +16,13 @@ describe('EventFd', () => {
   });
   afterAll(() => {
     expect(fdCount()).toBe(fds);
+  });
+
+  it('shows its fd in util.inspect / console.log, and that it is closed after close()', () => {
+    const efd = EventFd.create();
+    expect(inspect(efd)).toBe(`EventFd { fd: ${efd.fd} }`);
+    efd.close();
+    expect(inspect(efd)).toBe('EventFd { closed: true }');
   });
 
   it('writes, reads and resets the counter', () => {

@@ -97,4 +97,46 @@ describe('FinalizationRegistry safety net', () => {
       }
     });
   }
+
+  // An object that waited, then was dropped: the net closes its fd, and nothing of its wait
+  // (a poll handle) is left on the number the next object gets, whether it waited before the
+  // net registered it (in its turn) or after. (A settled wait holds no poll handle and a
+  // pending one keeps its object alive, so the watcher the net keeps is a second line only:
+  // dropping it from the net's entry turns neither case red.)
+  for (const [when, later] of [
+    ['in the turn that made it', false],
+    ['in a later turn, once the net holds it', true],
+  ] as const) {
+    it(`closes a collected object that waited ${when}, and the next owner of its fd number can wait`, async (ctx) => {
+      if (!gc) ctx.skip('needs node --expose-gc (vitest.config.ts sets it)');
+      const onWarning = (): void => {};
+      process.on('warning', onWarning);
+      try {
+        const [fd, ref] = await (async () => {
+          const efd = EventFd.create();
+          if (later) await tick();
+          efd.write(1n);
+          await efd.wait();
+          return [efd.fd, new WeakRef(efd)] as const;
+        })();
+        for (let i = 0; i < 20 && existsSync(`/proc/self/fd/${fd}`); i++) {
+          await tick();
+          gc!();
+          await tick();
+        }
+        expect(ref.deref(), 'the EventFd was not collected').toBeUndefined();
+        expect(existsSync(`/proc/self/fd/${fd}`)).toBe(false);
+        const next = EventFd.create();
+        try {
+          expect(next.fd).toBe(fd);
+          next.write(2n);
+          await expect(next.wait({ timeout: 2000 })).resolves.toBe(2n);
+        } finally {
+          next.close();
+        }
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+  }
 });

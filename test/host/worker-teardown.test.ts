@@ -4,8 +4,12 @@
 // objects owned are closed with it (a terminated worker runs no JS, so only
 // the addon's environment cleanup hook can), and closing in a worker must
 // not upset Node's fd tracking ("closed but not opened in unmanaged mode").
+import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
 import { describe, expect, it } from 'vitest';
 
+import { distEntry } from '../helpers/env.js';
 import { runWorkerRounds } from '../helpers/worker-child.js';
 
 describe('worker teardown', () => {
@@ -54,5 +58,51 @@ describe('worker teardown', () => {
     expect({ status: run.status, signal: run.signal }).toEqual({ status: 0, signal: null });
     expect(run.stderr).not.toMatch(/unmanaged mode|Warning/);
     for (const count of run.counts) expect(count - run.base).toBeLessThanOrEqual(4);
+  });
+
+  it('a terminated worker closes only what it still owns, not the numbers it released and this thread took', async () => {
+    // The worker makes 300 eventfds (numbers past several 64-fd words of the
+    // addon's registry), closes all but one and reports them; this thread
+    // then opens files, which get the released numbers. Terminating the
+    // worker must close its one open eventfd and none of this thread's files.
+    const source = `
+      import { parentPort } from 'node:worker_threads';
+      const lib = await import(${JSON.stringify(distEntry.href)});
+      const efds = Array.from({ length: 300 }, () => lib.EventFd.create());
+      const kept = efds.pop();
+      for (const e of efds) e.close();
+      parentPort.postMessage({ released: efds.length, kept: kept.fd });
+      setInterval(() => {}, 1000);
+    `;
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    const { released, kept } = await new Promise<{ released: number; kept: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(released).toBe(299);
+    const mine = Array.from({ length: 299 }, () => openSync('/dev/null', 'r'));
+    try {
+      await worker.terminate();
+      await exited;
+      const closedUnderMe = mine.filter((fd) => {
+        try {
+          fstatSync(fd);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      expect(closedUnderMe).toEqual([]);
+      expect(existsSync(`/proc/self/fd/${kept}`)).toBe(false);
+    } finally {
+      for (const fd of mine) {
+        try {
+          closeSync(fd);
+        } catch {
+          // closed under us: the failure above says so
+        }
+      }
+    }
   });
 });
