@@ -104,7 +104,11 @@ const NO_OPTIONS = Object.freeze({});
 export function options<T extends object>(name: string, value: unknown, keys: readonly (keyof T & string)[]): Partial<T> {
   if (value === undefined) return NO_OPTIONS; // shared: the common call allocates nothing
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(name, 'an object', value);
-  for (const key of Object.keys(value)) {
+  // for-in, not Object.keys: it allocates no array (a per-frame KMS commit
+  // checks its options every frame; 18 against 25 ns on the host). It also
+  // sees inherited enumerable keys, which are checked as well: they are read
+  // like own ones.
+  for (const key in value) {
     if (!(keys as readonly string[]).includes(key)) {
       const accepted = keys.length > 0 ? `accepted: ${keys.join(', ')}` : 'it takes none';
       throw Object.assign(valueError(`${name} has an unknown key '${key}' (${accepted})`), { key });

@@ -176,6 +176,13 @@ export class AtomicRequest {
   #lastId = 0;
   #lastNames: Map<string, PropertyInfo> | undefined;
   #lastObj: ObjectProps | undefined;
+  // The last property looked up on that object, and where the last set()
+  // found or put its value: a frame loop sets the same property (FB_ID) of
+  // the same plane every frame, which then needs no Map lookup and no search
+  // of the object's list (the index is a hint, checked before it is used).
+  #lastProperty: string | undefined;
+  #lastInfo: PropertyInfo | undefined;
+  #lastIndex = 0;
 
   /** @internal made by Kms.request() */
   constructor(ctx: AtomicContext) {
@@ -184,10 +191,13 @@ export class AtomicRequest {
 
   #lookup(objectId: number, property: string): PropertyInfo {
     if (typeof property !== 'string') throw typeError('property must be a string');
+    if (objectId === this.#lastId && property === this.#lastProperty) return this.#lastInfo!;
     let names = objectId === this.#lastId ? this.#lastNames : undefined;
     if (!names) names = this.#names(objectId);
     const info = names.get(property);
     if (!info) throw new UnknownPropertyError(objectId, property, [...names.keys()]);
+    this.#lastProperty = property;
+    this.#lastInfo = info;
     return info;
   }
 
@@ -204,6 +214,7 @@ export class AtomicRequest {
     this.#lastId = objectId;
     this.#lastNames = names;
     this.#lastObj = this.#get(objectId);
+    this.#lastProperty = undefined;
     return names;
   }
 
@@ -224,14 +235,17 @@ export class AtomicRequest {
       this.#objects.push((obj = { id: objectId, propIds: [], infos: [], values: [], base: 0 }));
       if (objectId === this.#lastId) this.#lastObj = obj;
     }
-    const i = obj.propIds.indexOf(info.raw.id);
+    const propId = info.raw.id;
+    let i = this.#lastIndex;
+    if (obj.propIds[i] !== propId) i = obj.propIds.indexOf(propId);
     if (i < 0) {
-      obj.propIds.push(info.raw.id);
+      this.#lastIndex = obj.propIds.push(propId) - 1;
       obj.infos.push(info);
       obj.values.push(value);
       this.#changed();
       return this;
     }
+    this.#lastIndex = i;
     // Set again: replaced where it was. On an encoded wire, a fixed value replacing
     // a fixed value is written there now; a value of another kind needs a new layout.
     const old = obj.values[i]!;
