@@ -5,6 +5,8 @@
  * a commit allocates one small object (issue 14).
  * @module
  */
+import { type InspectOptions, inspect } from 'node:util';
+
 import type { SyncFile } from '../sync-file.js';
 import type { KmsEvent } from './events.js';
 
@@ -38,7 +40,9 @@ export class Committed implements CommitResult {
   }
 
   /** console.log and util.inspect show the result as the plain object it stands for, maps included. */
-  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+  // node:util's own inspect, not the third argument util.inspect passes: other
+  // callers (test runners' formatters) give the first two only.
+  [inspect.custom](_depth?: number, options?: InspectOptions): string {
     const plain = this.flipped ? { flipped: this.flipped } : {};
     return inspect({ ...plain, outFences: this.outFences, writebackFences: this.writebackFences }, options);
   }

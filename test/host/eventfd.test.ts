@@ -23,6 +23,9 @@ describe('EventFd', () => {
     expect(inspect(efd)).toBe(`EventFd { fd: ${efd.fd} }`);
     efd.close();
     expect(inspect(efd)).toBe('EventFd { closed: true }');
+    // Test runners' formatters call it with (depth, options) only.
+    const custom = (efd as unknown as Record<symbol, (depth: number, options: object) => string>)[inspect.custom]!;
+    expect(custom.call(efd, 2, {})).toBe('EventFd { closed: true }');
   });
 
   it('writes, reads and resets the counter', () => {

@@ -21,4 +21,9 @@ describe('a commit result', () => {
     expect(inspect(new Committed(undefined))).toBe('{ outFences: Map(0) {}, writebackFences: Map(0) {} }');
     expect(inspect(new Committed(Promise.resolve(1 as never)))).toMatch(/^\{\s+flipped: Promise \{ 1 \},\s+outFences: Map\(0\) \{\},\s+writebackFences: Map\(0\) \{\}\s+\}$/);
   });
+
+  it('can be shown by a caller that passes util.inspect.custom two arguments (as test runners do)', () => {
+    const custom = (new Committed(undefined) as unknown as Record<symbol, (depth: number, options: object) => string>)[inspect.custom]!;
+    expect(custom.call(new Committed(undefined), 2, {})).toBe('{ outFences: Map(0) {}, writebackFences: Map(0) {} }');
+  });
 });
