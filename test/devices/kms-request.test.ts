@@ -64,4 +64,26 @@ describe('KMS atomic requests', () => {
     const value = (name: string): unknown => kms.properties(last).find((p) => p.name === name)?.value;
     expect([value('FB_ID'), value('CRTC_ID'), value('CRTC_X'), value('CRTC_Y'), value('SRC_H')]).toEqual([small.fb.id, pipe.crtc.id, -5, 7, 32 << 16]);
   });
+
+  it("names a property by the object it is set on, whatever was set or refused before (FB_ID is a plane's, never a CRTC's)", (ctx) => {
+    using f = openKms(ctx);
+    const { kms, pipe } = f;
+    using fb = dumbFb(kms, 32, 32);
+    const props = (obj: { id: number }): Map<string, number> => new Map(kms.properties(obj).map((p) => [p.name, p.id]));
+    const req = kms.request();
+    req.set(pipe.primary, 'FB_ID', fb.fb).set(pipe.primary, 'CRTC_ID', pipe.crtc);
+    // A refused name on another object, then the first object's names on it: refused too.
+    expect(() => req.set(pipe.crtc, 'FB_IDX', 1)).toThrow(UnknownPropertyError);
+    expect(() => req.set(pipe.crtc, 'CRTC_ID', pipe.crtc)).toThrow(UnknownPropertyError);
+    expect(() => req.set(pipe.crtc, 'FB_ID', fb.fb)).toThrow(UnknownPropertyError);
+    // One property (DRM core shares CRTC_ID's id between connectors and planes) on two
+    // objects: two entries, each object's own.
+    req.set(pipe.connector, 'CRTC_ID', pipe.crtc).set(pipe.primary, 'CRTC_ID', pipe.crtc);
+    expect(props(pipe.connector).get('CRTC_ID')).toBe(props(pipe.primary).get('CRTC_ID'));
+    expect(req.size).toBe(3);
+    req.unset(pipe.connector, 'CRTC_ID');
+    expect(req.size).toBe(2);
+    req.set(pipe.primary, 'FB_ID', null);
+    expect(req.size).toBe(2);
+  });
 });
