@@ -50,6 +50,17 @@ export abstract class DeviceHandle implements Disposable {
   }
 
   /**
+   * @internal the handle, for a request that names it (an atomic commit's
+   * framebuffer or blob id): deviceFd()'s check without fetching the fd,
+   * which the commit has already (one call fewer per frame)
+   * @throws {ClosedError} the handle or its device is closed
+   */
+  liveHandle(): number {
+    if (this.closed) throw new ClosedError(`${this.#label} ${this.handle}`);
+    return this.handle;
+  }
+
+  /**
    * @internal the device's fd, for ioctls on this handle
    * @throws {ClosedError} the handle or its device is closed
    */

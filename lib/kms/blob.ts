@@ -42,8 +42,7 @@ export class PropertyBlob extends DeviceHandle {
 
   /** @internal the id, or ClosedError */
   idForCommit(): number {
-    this.deviceFd();
-    return this.handle;
+    return this.liveHandle();
   }
 }
 

@@ -107,8 +107,7 @@ export class Framebuffer extends DeviceHandle {
 
   /** @internal the id, or ClosedError */
   idForCommit(): number {
-    this.deviceFd();
-    return this.handle;
+    return this.liveHandle();
   }
 }
 

@@ -193,7 +193,9 @@ export class Kms {
   request(): AtomicRequest {
     this.#fd();
     // One context for every request: a compositor makes a request per frame.
-    this.#atomic ??= { fd: () => this.#fd(), path: this.device.path, props: this.props, events: this.#events };
+    // fd() straight to the device's own check (a commit asks once per frame).
+    const device = this.device;
+    this.#atomic ??= { fd: () => device.fdForHandles(), path: device.path, props: this.props, events: this.#events };
     return new AtomicRequest(this.#atomic);
   }
 
