@@ -419,6 +419,7 @@ export const table: Record<string, Entry> = {
   'DeviceHandle#close': { none: 'no argument; a second call does nothing' },
   'DeviceHandle#forget': { none: '@internal; no argument' },
   'DeviceHandle#deviceFd': { none: '@internal; no argument' },
+  'DeviceHandle#liveHandle': { none: '@internal; no argument' },
 
   'GemBuffer#exportDmaBuf': [
     ['wrong type', (s) => s.gem.exportDmaBuf(any('read'))],
