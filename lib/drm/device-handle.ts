@@ -51,8 +51,8 @@ export abstract class DeviceHandle implements Disposable {
 
   /**
    * @internal the handle, for a request that names it (an atomic commit's
-   * framebuffer or blob id): deviceFd()'s check without fetching the fd,
-   * which the commit has already (one call fewer per frame)
+   * framebuffer or blob id): the check deviceFd() makes, without fetching
+   * the fd, which the commit has already (one call fewer per frame)
    * @throws {ClosedError} the handle or its device is closed
    */
   liveHandle(): number {
@@ -65,7 +65,7 @@ export abstract class DeviceHandle implements Disposable {
    * @throws {ClosedError} the handle or its device is closed
    */
   deviceFd(): number {
-    if (this.closed) throw new ClosedError(`${this.#label} ${this.handle}`);
+    this.liveHandle();
     return this.device.fdForHandles();
   }
 }

@@ -125,7 +125,7 @@ interface Live {
 
 /** What a value read at commit puts on the wire (ClosedError when it was closed). */
 const liveValue = ({ obj, i, fence }: Live): number =>
-  fence ? (obj.values[i] as SyncFile).fd : (obj.values[i] as Framebuffer | PropertyBlob).idForCommit();
+  fence ? (obj.values[i] as SyncFile).fd : (obj.values[i] as Framebuffer | PropertyBlob).liveHandle();
 
 /** Names a property in an error message (built only when one is thrown). */
 const where = (property: string, objectId: number): string => `${property} of object ${objectId}`;

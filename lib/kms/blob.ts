@@ -39,11 +39,6 @@ export class PropertyBlob extends DeviceHandle {
   get id(): number {
     return this.handle;
   }
-
-  /** @internal the id, or ClosedError */
-  idForCommit(): number {
-    return this.liveHandle();
-  }
 }
 
 /** CREATEPROPBLOB. @throws {KernelError} EINVAL for an empty blob */

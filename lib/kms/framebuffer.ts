@@ -104,11 +104,6 @@ export class Framebuffer extends DeviceHandle {
     this.forget();
     check(native.kmsRmFb(fd, this.handle), { syscall: 'ioctl', request: 'DRM_IOCTL_MODE_RMFB', path: this.device.path });
   }
-
-  /** @internal the id, or ClosedError */
-  idForCommit(): number {
-    return this.liveHandle();
-  }
 }
 
 /**

@@ -720,10 +720,8 @@ export const table: Record<string, Entry> = {
   ],
 
   'Framebuffer#id': { none: 'a number, kept after close()' },
-  'Framebuffer#idForCommit': { none: '@internal; no argument' },
   'Framebuffer#remove': { none: 'no argument; after close() it does nothing' },
   'PropertyBlob#id': { none: 'a number, kept after close()' },
-  'PropertyBlob#idForCommit': { none: '@internal; no argument' },
 
   'Kms#close': { none: '@internal: DrmDevice#close calls it' },
   'Kms#pendingEvents': { none: 'a counter' },
