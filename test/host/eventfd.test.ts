@@ -28,6 +28,21 @@ describe('EventFd', () => {
     expect(custom.call(efd, 2, {})).toBe('EventFd { closed: true }');
   });
 
+  it('refuses an options key it does not know, inherited as well as own, and opens nothing', () => {
+    const before = fdCount();
+    for (const opts of [{ semaphor: true }, Object.create({ semaphor: true }) as object]) {
+      expect(() => EventFd.create(0, opts as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', key: 'semaphor', message: expect.stringMatching(/unknown key 'semaphor'/) }),
+      );
+    }
+    // An inherited key it knows is read like an own one.
+    using efd = EventFd.create(0, Object.create({ semaphore: true }) as never);
+    efd.write(2n);
+    expect(efd.read()).toBe(1n);
+    efd.close();
+    expect(fdCount()).toBe(before);
+  });
+
   it('writes, reads and resets the counter', () => {
     using efd = EventFd.create(2);
     efd.write(3n);
