@@ -14,6 +14,7 @@
 #include <napi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <unordered_map>
 
 #include "owned_fds.h"
@@ -28,6 +29,8 @@ struct MappingState {
   void* address;
   size_t length;
   bool unmapped;
+  // While napi_create_external_arraybuffer runs (native/mapping.cc).
+  bool creating;
 };
 
 struct InstanceData {
@@ -40,6 +43,9 @@ struct InstanceData {
   size_t polls_closing = 0;
   napi_async_cleanup_hook_handle polls_teardown = nullptr;
   std::unordered_map<void*, MappingState*> mappings;
+  // Lengths of unmapped mappings since collected, owed back to V8's
+  // external memory count (native/mapping.cc).
+  int64_t external_owed = 0;
   // fds owned by objects of this environment (lib/fd-resource.ts registers
   // them with fdOwn and releases them with fdClose).
   OwnedFds owned_fds;

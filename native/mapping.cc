@@ -15,12 +15,26 @@
 // the ArrayBuffer object is collected: a pool job keeps the object (or a
 // view of it) reachable while it runs, so by then nothing can reach it.
 // Untouched anonymous pages cost address space, not memory.
+//
+// V8 counts an ArrayBuffer's length as external memory from its creation
+// until the object is swept, and starts a full GC each time the count has
+// grown ~64 MB since the last one. An unmapped range holds no memory, so
+// unmap() takes its length off the count: a loop that maps and unmaps a
+// frame no longer forces a full GC every 64 MB it maps (every 8 frames of
+// 8 MB, before). V8 takes the length off again when it sweeps the object,
+// so the finalizer owes it back. It is repaid at the next map(), all owed
+// lengths in one call: V8 checks its limit on every increase, and a
+// thousand small repayments after one large sweep would each find the
+// count over a limit just reset below it, one full GC per 64 MB. A mapping
+// dropped without unmap() keeps the buffer's pages in the process, and
+// stays counted.
 // map/unmap can be per frame: both are plain Node-API calls
 // (native/plain_call.h).
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "instance.h"
 #include "napi_util.h"
@@ -37,11 +51,21 @@ void* Reserve(void* address, size_t length) {
 
 // Reached when the ArrayBuffer object is collected, or when its environment
 // is torn down: nothing can reach the range any more, mapped or replaced.
-void FinalizeMapping(napi_env env, void* data, void* /*hint*/) {
-  auto* state = static_cast<MappingState*>(data);
+// (An external buffer's finalizer gets the memory's address, then its hint.)
+void FinalizeMapping(napi_env env, void* /*address*/, void* hint) {
+  auto* state = static_cast<MappingState*>(hint);
+  // Called from inside a failing napi_create_external_arraybuffer (Node does,
+  // for a length over buffer.constants.MAX_LENGTH): Map() cleans up then.
+  if (state->creating) {
+    state->creating = false;
+    return;
+  }
   munmap(state->address, state->length);
   // The environment may have released its instance data already (teardown).
-  if (InstanceData* instance = InstanceOf(env)) instance->mappings.erase(state->address);
+  if (InstanceData* instance = InstanceOf(env)) {
+    instance->mappings.erase(state->address);
+    if (state->unmapped) instance->external_owed += static_cast<int64_t>(state->length);
+  }
   delete state;
 }
 
@@ -53,25 +77,30 @@ napi_value Map(napi_env env, napi_callback_info info) {
   auto length = static_cast<size_t>(plain::Size(env, args.argv[2]));
   uint32_t access = plain::Uint32(env, args.argv[3]);
   int prot = ((access & 1U) ? PROT_READ : 0) | ((access & 2U) ? PROT_WRITE : 0);
+  InstanceData* instance = InstanceOf(args.data);
+  if (instance->external_owed != 0) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, instance->external_owed, &ignored);
+    instance->external_owed = 0;
+  }
   void* address = mmap(nullptr, length, prot, MAP_SHARED, fd, offset);
   if (address == MAP_FAILED) return plain::Int(env, -errno);
-  // No backing-store finalizer: the backing store can be released while
-  // a pool thread still holds a pointer taken from it; the object's
-  // finalizer (below) is the one that knows nothing can reach the range.
+  // The buffer's own finalizer: Node runs it on this thread once the
+  // backing store is freed, which is after the object is collected (the
+  // object holds the store; Node refuses to transfer an external buffer, so
+  // no other object can), or when the environment is torn down. Either way
+  // nothing can reach the range then. (One weak reference per mapping: a
+  // napi_add_finalizer would add a second, and its bookkeeping, per map.)
+  auto* state = new MappingState{address, length, false, true};
   napi_value buffer;
-  if (napi_create_external_arraybuffer(env, address, length, nullptr, nullptr, &buffer) != napi_ok) {
+  napi_status status = napi_create_external_arraybuffer(env, address, length, FinalizeMapping, /*hint=*/state, &buffer);
+  state->creating = false;
+  if (status != napi_ok) {
     munmap(address, length);  // nothing was handed out
-    return plain::Int(env, -ENOMEM);
-  }
-  auto* state = new MappingState{address, length, false};
-  if (napi_add_finalizer(env, buffer, state, FinalizeMapping, nullptr, nullptr) != napi_ok) {
-    // Never reached in practice; the range then stays reserved (zeros)
-    // rather than risk freeing memory the unreturned ArrayBuffer points at.
-    Reserve(address, length);
     delete state;
-    return plain::Int(env, -ENOMEM);
+    return plain::Int(env, -ENOMEM);  // (Node's own exception, if it set one, is what JavaScript sees)
   }
-  InstanceOf(args.data)->mappings[address] = state;
+  instance->mappings[address] = state;
   return buffer;
 }
 
@@ -87,6 +116,8 @@ napi_value Unmap(napi_env env, napi_callback_info info) {
   MappingState* state = it->second;
   if (Reserve(state->address, state->length) == MAP_FAILED) return plain::Int(env, -errno);  // still mapped, still attached
   state->unmapped = true;
+  int64_t ignored;  // the count after; nothing to do with it
+  napi_adjust_external_memory(env, -static_cast<int64_t>(state->length), &ignored);
   return plain::Int(env, 0);
 }
 
