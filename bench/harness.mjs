@@ -3,6 +3,8 @@
 // rotating order (so drift in the machine's load and JIT warm-up spreads
 // over every column alike), summarised as median and min of the batches.
 
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** A column from a per-iteration function: run(n) -> ns per iteration. */
 export function jsColumn(fn) {
   return {
@@ -73,6 +75,11 @@ export async function measure(columns, { reps, batchMs, sizeOn, n: fixedN }) {
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < live.length; k++) {
       const name = live[(r + k) % live.length];
+      // A turn of the event loop between batches, untimed, as a program's loop
+      // gives one between frames: Node runs the finalizers of collected
+      // objects (a mapping's munmap, fds) there, so one batch's garbage is
+      // cleared before the next and not charged to another column or operation.
+      await turn();
       const ns = await columns[name].run(n);
       if (typeof ns === 'string') skips[name] = ns;
       else samples[name].push(ns);

@@ -98,11 +98,20 @@ for (const [key, name] of Object.entries(OPS)) {
     addon: column(addon.ops[key]),
     koffi: typeof koffi === 'string' ? { run: () => koffi } : column(koffi.ops[key]),
   };
+  // The map row's koffi makes no ArrayBuffer; this extra column does (see the note).
+  if (key === 'map' && koffi.ops?.mapView) columns.koffiView = column(koffi.ops.mapView);
   // A 16 MiB copy takes milliseconds: longer batches, so each holds several.
   const settings = key === 'kmsFlip' ? { reps: Math.min(reps, FLIP_REPS), n: FLIP_BATCH } : { reps, batchMs: key === 'copy' ? batchMs * 5 : batchMs };
   const m = await measure(columns, { ...settings, sizeOn: 'lib' });
   ops[key] = { name, ...m, ratios: ratios(m.columns) };
   if (key === 'kmsFlip') ops[key].note = `vblank-bound: each flip completes at the next vblank, so every column measures the display's frame period (${opened.kmsMode}), not the call`;
+  if (columns.koffiView && m.columns.koffiView.median !== undefined) {
+    const v = m.columns.koffiView;
+    const r = (a, b) => (a / b).toFixed(2);
+    ops[key].note =
+      `koffi there touches the page with koffi.encode and makes no ArrayBuffer; making one over the mapping (koffi.view, with no stale-view safety) it takes ` +
+      `${(v.median / 1e3).toFixed(1)}us (${(v.min / 1e3).toFixed(1)}us): lib/that ${r(m.columns.lib.median, v.median)} (${r(m.columns.lib.min, v.min)})`;
+  }
   if (key === 'copy') {
     const gbps = (col) => (col.median ? Number((COPY_LENGTH / col.median).toFixed(2)) : null);
     ops[key].target = opened.copyKind;
