@@ -14,10 +14,10 @@
 #include <napi.h>
 
 #include <cstddef>
-#include <cstdint>
 #include <unordered_map>
 
 #include "owned_fds.h"
+#include "unmapped_count.h"
 
 namespace dmabuf {
 
@@ -31,6 +31,8 @@ struct MappingState {
   bool unmapped;
   // While napi_create_external_arraybuffer runs (native/mapping.cc).
   bool creating;
+  // Its length was taken off V8's external memory count at unmap (native/unmapped_count.h).
+  bool uncounted;
 };
 
 struct InstanceData {
@@ -43,9 +45,7 @@ struct InstanceData {
   size_t polls_closing = 0;
   napi_async_cleanup_hook_handle polls_teardown = nullptr;
   std::unordered_map<void*, MappingState*> mappings;
-  // Lengths of unmapped mappings since collected, owed back to V8's
-  // external memory count (native/mapping.cc).
-  int64_t external_owed = 0;
+  UnmappedCount unmapped_count;
   // fds owned by objects of this environment (lib/fd-resource.ts registers
   // them with fdOwn and releases them with fdClose).
   OwnedFds owned_fds;

@@ -16,25 +16,13 @@
 // view of it) reachable while it runs, so by then nothing can reach it.
 // Untouched anonymous pages cost address space, not memory.
 //
-// V8 counts an ArrayBuffer's length as external memory from its creation
-// until the object is swept, and starts a full GC each time the count has
-// grown ~64 MB since the last one. An unmapped range holds no memory, so
-// unmap() takes its length off the count: a loop that maps and unmaps a
-// frame no longer forces a full GC every 64 MB it maps (every 8 frames of
-// 8 MB, before). V8 takes the length off again when it sweeps the object,
-// so the finalizer owes it back. It is repaid at the next map(), all owed
-// lengths in one call: V8 checks its limit on every increase, and a
-// thousand small repayments after one large sweep would each find the
-// count over a limit just reset below it, one full GC per 64 MB. A mapping
-// dropped without unmap() keeps the buffer's pages in the process, and
-// stays counted.
+// What V8 is told about an unmapped range's length: native/unmapped_count.h.
 // map/unmap can be per frame: both are plain Node-API calls
 // (native/plain_call.h).
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdint>
 
 #include "instance.h"
 #include "napi_util.h"
@@ -64,7 +52,7 @@ void FinalizeMapping(napi_env env, void* /*address*/, void* hint) {
   // The environment may have released its instance data already (teardown).
   if (InstanceData* instance = InstanceOf(env)) {
     instance->mappings.erase(state->address);
-    if (state->unmapped) instance->external_owed += static_cast<int64_t>(state->length);
+    if (state->uncounted) instance->unmapped_count.Collected(state->length);
   }
   delete state;
 }
@@ -78,11 +66,7 @@ napi_value Map(napi_env env, napi_callback_info info) {
   uint32_t access = plain::Uint32(env, args.argv[3]);
   int prot = ((access & 1U) ? PROT_READ : 0) | ((access & 2U) ? PROT_WRITE : 0);
   InstanceData* instance = InstanceOf(args.data);
-  if (instance->external_owed != 0) {
-    int64_t ignored;
-    napi_adjust_external_memory(env, instance->external_owed, &ignored);
-    instance->external_owed = 0;
-  }
+  instance->unmapped_count.Repay(env);
   void* address = mmap(nullptr, length, prot, MAP_SHARED, fd, offset);
   if (address == MAP_FAILED) return plain::Int(env, -errno);
   // The buffer's own finalizer: Node runs it on this thread once the
@@ -91,7 +75,7 @@ napi_value Map(napi_env env, napi_callback_info info) {
   // no other object can), or when the environment is torn down. Either way
   // nothing can reach the range then. (One weak reference per mapping: a
   // napi_add_finalizer would add a second, and its bookkeeping, per map.)
-  auto* state = new MappingState{address, length, false, true};
+  auto* state = new MappingState{address, length, false, true, false};
   napi_value buffer;
   napi_status status = napi_create_external_arraybuffer(env, address, length, FinalizeMapping, /*hint=*/state, &buffer);
   state->creating = false;
@@ -110,14 +94,14 @@ napi_value Unmap(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   size_t length = 0;
   if (napi_get_arraybuffer_info(env, args.argv[0], &data, &length) != napi_ok) return plain::Int(env, -EINVAL);
-  auto& mappings = InstanceOf(args.data)->mappings;
+  InstanceData* instance = InstanceOf(args.data);
+  auto& mappings = instance->mappings;
   auto it = mappings.find(data);
   if (it == mappings.end() || it->second->unmapped || it->second->length != length) return plain::Int(env, -EINVAL);
   MappingState* state = it->second;
   if (Reserve(state->address, state->length) == MAP_FAILED) return plain::Int(env, -errno);  // still mapped, still attached
   state->unmapped = true;
-  int64_t ignored;  // the count after; nothing to do with it
-  napi_adjust_external_memory(env, -static_cast<int64_t>(state->length), &ignored);
+  state->uncounted = instance->unmapped_count.Unmapped(env, state->length);
   return plain::Int(env, 0);
 }
 

@@ -100,8 +100,9 @@ describe('a mapping longer than Node makes a Buffer', () => {
 
 // V8 starts a full GC each time the external memory it counts has grown by
 // ~64 MB, and it counts every ArrayBuffer's length until the object is
-// swept. An unmapped range holds no memory: native/mapping.cc takes it off
-// the count at unmap() (and repays what V8 takes off again at sweep).
+// swept. An unmapped range holds no memory, only address space:
+// native/unmapped_count.h takes it off the count at unmap(), up to 1 GiB
+// of ranges not yet collected (and repays what V8 takes off again at sweep).
 describe("V8's external memory count", () => {
   it('leaves out unmapped mappings: a frame loop mapping 1 GiB, 4 MiB at a time, forces no full GC per 64 MB', async () => {
     using memfd = Memfd.create('lifetime-frames', 4 * MiB);
@@ -116,6 +117,23 @@ describe("V8's external memory count", () => {
     });
     // Counted, the 1 GiB would start about 16 (seen: 12).
     expect(gcs).toBeLessThanOrEqual(3);
+  });
+
+  it('within a budget: the zero ranges waiting for a GC stay near 1 GiB of address space while 8 GiB is mapped in 32 MiB frames', async () => {
+    using memfd = Memfd.create('lifetime-budget', 32 * MiB);
+    await settle(() => false, 5);
+    const before = mappedBytes();
+    let peak = 0;
+    for (let frame = 0; frame < 256; frame++) {
+      const mapping = new Mapping(memfd.fd, 0, 32 * MiB, 'readwrite');
+      new Uint8Array(mapping.buffer)[frame] = 1;
+      mapping.unmap();
+      peak = Math.max(peak, mappedBytes() - before);
+      await turn();
+    }
+    // The budget (1 GiB) plus the 64 MB V8 lets grow before a GC, plus slack.
+    // Uncapped, nothing would collect them: all 8 GiB stay reserved.
+    expect(peak).toBeLessThan(2 * 1024 * MiB);
   });
 
   it('still counts a mapping kept mapped: 256 MiB held mapped starts full GCs', async () => {
