@@ -41,12 +41,12 @@ export function addonOps({ fds, syncobjHandle, planeUpdate }, src) {
     };
     ops.status = () => status(fds.sync);
     ops.alloc = () => close(ok(native.dmaHeapAlloc(fds.heap, 4096, O_RDWR | O_CLOEXEC)));
-    ops.map = () => {
-      const buffer = ok(native.mmap(fds.buf, 0, 65536, 3));
-      new Uint8Array(buffer)[0] = 1;
-      ok(native.munmap(buffer));
-    };
   }
+  ops.map = () => {
+    const buffer = ok(native.mmap(fds.map, 0, 65536, 3));
+    new Uint8Array(buffer)[0] = 1;
+    ok(native.munmap(buffer));
+  };
   if (fds.drm !== undefined) {
     ops.query = () => ok(native.syncobjQuery(fds.drm, syncobjHandle, 0));
     ops.signal = () => ok(native.syncobjSignal(fds.drm, syncobjHandle));

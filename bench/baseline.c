@@ -10,6 +10,7 @@
 //   3 dma-heap (system)   4 a 64 KiB dma-buf   5 a sync_file
 //   6 a DRM device with syncobjs (virtio_gpu)   7 the 16 MiB copy target
 //   8 the vkms card, DRM master, its CRTC lit by the JS side
+//   9 the 64 KiB map target (the dma-buf of fd 4, else a memfd)
 // each closed ("ignore") when the machine lacks it; argv[1] is the syncobj
 // handle on fd 6 (the fd shares its DRM file with the JS side, so the handle
 // is valid here) and argv[2] the copy length. argv[3..7] are the plane update
@@ -54,7 +55,7 @@ struct drm_event_head { __u32 type; __u32 length; };
 #define ATOMIC_FLIP (0x200 | 0x1) /* NONBLOCK | PAGE_FLIP_EVENT */
 #define EVENT_FLIP_COMPLETE 0x02
 
-enum { HEAP = 3, BUF = 4, SYNC = 5, DRM = 6, COPY = 7, KMS = 8 };
+enum { HEAP = 3, BUF = 4, SYNC = 5, DRM = 6, COPY = 7, KMS = 8, MAP = 9 };
 
 static __u32 syncobj;
 static size_t copy_len;
@@ -121,7 +122,7 @@ static void op_alloc(long n) {
 
 static void op_map(long n) {
   for (long i = 0; i < n; i++) {
-    void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, BUF, 0);
+    void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, MAP, 0);
     if (p == MAP_FAILED) { failed = errno; return; }
     ((volatile char *)p)[0] = 1;
     munmap(p, 65536);
@@ -209,7 +210,7 @@ static void op_kms_flip(long n) {
 struct op { const char *name; int fd; void (*run)(long); };
 static const struct op ops[] = {
   {"eventfd", -1, op_eventfd}, {"sync", BUF, op_sync},       {"export", BUF, op_export},
-  {"status", SYNC, op_status}, {"alloc", HEAP, op_alloc},    {"map", BUF, op_map},
+  {"status", SYNC, op_status}, {"alloc", HEAP, op_alloc},    {"map", MAP, op_map},
   {"query", DRM, op_query},    {"signal", DRM, op_signal},   {"copy", COPY, op_copy},
   {"kmsTest", KMS, op_kms_test}, {"kmsFlip", KMS, op_kms_flip},
 };

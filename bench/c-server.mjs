@@ -38,12 +38,12 @@ export function lineChild(exe, args, stdio) {
 
 /**
  * Starts the C baseline over the JS side's kernel objects (see the fd table
- * in baseline.c). `fds`: { heap, buf, sync, drm, copy, kms } (undefined = absent);
+ * in baseline.c). `fds`: { heap, buf, sync, drm, copy, kms, map } (undefined = absent);
  * `planeUpdate`: the KMS ops' request ({ objs, counts, props, values: [A, B] }).
  * Returns { run(op, n) -> ns/op, skip reason string, or throws, close() }.
  */
 export function startBaseline(fds, syncobjHandle, copyLength, planeUpdate) {
-  const stdio = [fds.heap, fds.buf, fds.sync, fds.drm, fds.copy, fds.kms].map((fd) => fd ?? 'ignore');
+  const stdio = [fds.heap, fds.buf, fds.sync, fds.drm, fds.copy, fds.kms, fds.map].map((fd) => fd ?? 'ignore');
   const p = planeUpdate;
   const kmsArgs = p ? [p.objs, p.counts, p.props, ...p.values].map((list) => list.join(',')) : [];
   const child = lineChild(cProgram('baseline'), [String(syncobjHandle ?? 0), String(copyLength), ...kmsArgs], stdio);

@@ -72,22 +72,25 @@ export async function koffiOps({ fds, syncobjHandle, planeUpdate }, src) {
       ok(ioctl(fds.heap, DMA_HEAP_IOCTL_ALLOC, alloc));
       close(alloc[2]);
     };
-    ops.map = () => {
-      const p = mmap(null, 65536, 3, 1, fds.buf, 0);
-      if (p === -1n || p === 0xffffffffffffffffn) throw new Error(`mmap failed: errno ${koffi.errno()}`);
-      koffi.encode(p, 'uint8_t', 1);
-      munmap(p, 65536);
-    };
-    // The same with what the lib column hands back: an ArrayBuffer over the
-    // mapping (koffi.view makes it through Node-API, as the addon does), but
-    // none of the lib's safety: a view kept past munmap faults.
-    ops.mapView = () => {
-      const p = mmap(null, 65536, 3, 1, fds.buf, 0);
-      if (p === -1n || p === 0xffffffffffffffffn) throw new Error(`mmap failed: errno ${koffi.errno()}`);
-      new Uint8Array(koffi.view(p, 65536))[0] = 1;
-      munmap(p, 65536);
-    };
   }
+  const map64k = () => {
+    const p = mmap(null, 65536, 3, 1, fds.map, 0);
+    if (p === -1n || p === 0xffffffffffffffffn) throw new Error(`mmap failed: errno ${koffi.errno()}`);
+    return p;
+  };
+  ops.map = () => {
+    const p = map64k();
+    koffi.encode(p, 'uint8_t', 1);
+    munmap(p, 65536);
+  };
+  // The same with what the lib column hands back: an ArrayBuffer over the
+  // mapping (koffi.view makes it through Node-API, as the addon does), but
+  // none of the lib's safety: a view kept past munmap faults.
+  ops.mapView = () => {
+    const p = map64k();
+    new Uint8Array(koffi.view(p, 65536))[0] = 1;
+    munmap(p, 65536);
+  };
   if (fds.drm !== undefined) {
     // The handle and point live in C memory; the structs point at them.
     const handle = koffi.alloc('uint32_t', 1);

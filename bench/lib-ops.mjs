@@ -36,20 +36,23 @@ export function openLib() {
   // mapped by the library's Mapping either way.
   const copyBuf = heap ? heap.allocate(COPY_LENGTH) : Memfd.create('dmabuf-bench', COPY_LENGTH);
   const copyMapping = heap ? copyBuf.map() : new Mapping(copyBuf.fd, 0, COPY_LENGTH, 'readwrite');
+  // The map target: the 64 KiB dma-buf, else (the host) a 64 KiB memfd.
+  const mapFile = buf ? undefined : Memfd.create('dmabuf-bench-map', 65536);
   const drm = attempt('virtio_gpu', () => DrmDevice.openByDriver('virtio_gpu'), skips);
   const syncobj = drm && attempt('syncobj', () => drm.createSyncobj({ signaled: true }), skips);
   const display = attempt('vkms', openDisplay, skips);
   return {
     skips,
     copyKind: heap ? 'dma-buf (system heap)' : 'memfd',
-    objects: { eventfd, heap, buf, syncFile, copyBuf, copyMapping, drm, syncobj, display },
-    fds: { heap: heap?.fd, buf: buf?.fd, sync: syncFile?.fd, drm: syncobj ? drm.fd : undefined, copy: copyBuf.fd, kms: display?.device.fd },
+    mapKind: buf ? 'dma-buf (system heap)' : 'memfd',
+    objects: { eventfd, heap, buf, syncFile, copyBuf, copyMapping, mapFile, drm, syncobj, display },
+    fds: { heap: heap?.fd, buf: buf?.fd, sync: syncFile?.fd, drm: syncobj ? drm.fd : undefined, copy: copyBuf.fd, kms: display?.device.fd, map: (buf ?? mapFile).fd },
     syncobjHandle: syncobj?.handle,
     planeUpdate: display?.planeUpdate,
     kmsMode: display?.modeText,
     close() {
       display?.close();
-      for (const o of [syncobj, drm, copyMapping, copyBuf, syncFile, buf, heap, eventfd]) o?.close();
+      for (const o of [syncobj, drm, mapFile, copyMapping, copyBuf, syncFile, buf, heap, eventfd]) o?.close();
     },
   };
 }
@@ -143,12 +146,14 @@ export function libOps({ objects: o }, src) {
     };
     ops.status = () => o.syncFile.status();
     ops.alloc = () => o.heap.allocate(4096).close();
-    ops.map = () => {
-      const m = o.buf.map();
-      new Uint8Array(m.buffer)[0] = 1;
-      m.unmap();
-    };
   }
+  // A dma-buf's map(), or (the host) a Mapping of the memfd as the copy target's.
+  const map = o.buf ? () => o.buf.map() : () => new Mapping(o.mapFile.fd, 0, 65536, 'readwrite');
+  ops.map = () => {
+    const m = map();
+    new Uint8Array(m.buffer)[0] = 1;
+    m.unmap();
+  };
   if (o.syncobj) {
     ops.query = () => o.syncobj.query();
     ops.signal = () => o.syncobj.signal();

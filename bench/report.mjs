@@ -33,6 +33,7 @@ export function printReport(result) {
     rows.push([op.name, op.n, cell(c.c), cell(c.lib), cell(c.addon), cell(c.koffi), fmtRatio(op.ratios.libC), fmtRatio(op.ratios.libKoffi), fmtRatio(op.ratios.libAddon)]);
     for (const [col, v] of Object.entries(c)) if (v.skip) notes.push(`${op.name}: ${col} skipped, ${v.skip}`);
     if (op.note) notes.push(`${op.name}: ${op.note}`);
+    if (key === 'map') notes.push(`map target: ${op.target}`);
     if (key === 'copy') notes.push(`16 MiB copy target: ${op.target}; bandwidth lib ${op.gbps.lib} GB/s, C memcpy ${op.gbps.c} GB/s`);
   }
   console.log(`\n${table(rows)}`);

@@ -23,6 +23,8 @@ interface Op {
   n?: number;
   columns?: Record<string, Column>;
   note?: string;
+  target?: string;
+  koffiView?: Column;
 }
 
 /** One short bench run: one repetition of 1 ms batches, no latency or pending-wait parts. */
@@ -48,6 +50,19 @@ describe('bench/run.mjs --json', () => {
         if (col.skip !== undefined) expect(col.skip, `${key}.${name}`).toMatch(/\S/);
         else expect(col.median, `${key}.${name}`).toBeGreaterThan(0);
       }
+    }
+  });
+
+  it('maps on every machine (a memfd where there is no dma-heap), with koffi making an ArrayBuffer timed beside the four columns', async () => {
+    const { ops } = await bench('map');
+    const map = ops.map!;
+    expect(map.skip).toBeUndefined();
+    expect(map.target).toMatch(/^(memfd|dma-buf \(system heap\))$/);
+    expect(Object.keys(map.columns!)).toEqual(['c', 'lib', 'addon', 'koffi']);
+    for (const name of ['c', 'lib', 'addon']) expect(map.columns![name]!.median, name).toBeGreaterThan(0);
+    if (map.columns!.koffi!.skip === undefined) {
+      expect(map.koffiView!.median).toBeGreaterThan(0);
+      expect(map.note).toMatch(/koffi\.view/);
     }
   });
 
