@@ -15,6 +15,8 @@
 // (default 20, 40 in the VM), --only op,op (operation keys), --no-latency, --no-waits.
 import { cpus, loadavg, release } from 'node:os';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 import { addonOps } from './addon-ops.mjs';
 import { startBaseline } from './c-server.mjs';
@@ -81,6 +83,17 @@ const addon = addonOps(opened, src);
 const koffi = await koffiOps(opened, src);
 const c = startBaseline(opened.fds, opened.syncobjHandle, COPY_LENGTH, opened.planeUpdate);
 
+// A full GC and a turn of the event loop before each operation (untimed), so
+// one operation's garbage is not collected in the next one's batches: a
+// map's ArrayBuffers, say, which V8 collects only in a full GC, would
+// otherwise land in the copy row.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+const clean = async () => {
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+};
+
 const ops = {};
 for (const [key, name] of Object.entries(OPS)) {
   if (only && !only.includes(key)) continue;
@@ -101,6 +114,7 @@ for (const [key, name] of Object.entries(OPS)) {
   if (key === 'map' && koffi.ops?.mapView) columns.koffiView = column(koffi.ops.mapView);
   // A 16 MiB copy takes milliseconds: longer batches, so each holds several.
   const settings = key === 'kmsFlip' ? { reps: Math.min(reps, FLIP_REPS), n: FLIP_BATCH } : { reps, batchMs: key === 'copy' ? batchMs * 5 : batchMs };
+  await clean();
   const m = await measure(columns, { ...settings, sizeOn: 'lib' });
   ops[key] = { name, ...m, ratios: ratios(m.columns) };
   if (key === 'kmsFlip') ops[key].note = `vblank-bound: each flip completes at the next vblank, so every column measures the display's frame period (${opened.kmsMode}), not the call`;
