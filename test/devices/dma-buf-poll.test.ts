@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // whenReadable / whenWritable from dma-buf poll(), driven by vgem fences.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { AbortError, DmaHeap, FenceError, TimeoutError, VgemFence } from '../../lib/index.js';
-import { fdCount, has, need } from '../helpers/env.js';
+import { has, leavesNoFdsOpen, need } from '../helpers/env.js';
 import { openSwSync } from '../helpers/syncobj.js';
 import { openVgem, vgemBuffer } from '../helpers/vgem.js';
 
@@ -11,13 +11,7 @@ const settledWithin = async (p: Promise<unknown>, ms: number): Promise<boolean> 
   Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 describe('DmaBuf readiness (poll)', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('an idle buffer is readable and writable at once', async (ctx) => {
     using device = openVgem(ctx);

@@ -1,20 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Dumb buffers from real KMS drivers (vkms, virtio-gpu), exported with PRIME
 // as dma-bufs like any other, and PRIME import back into a device.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { AccessModeError, ClosedError, DrmCap, DrmDevice, FeatureError, KernelError } from '../../lib/index.js';
-import { fdCount, has, need } from '../helpers/env.js';
+import { fdCount, has, leavesNoFdsOpen, need } from '../helpers/env.js';
 import { openVgem } from '../helpers/vgem.js';
 
 describe('DRM devices and PRIME', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('lists the nodes with their drivers', (ctx) => {
     need(ctx, has.dri(), 'no /dev/dri');

@@ -1,19 +1,13 @@
 // SPDX-License-Identifier: MIT
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ClosedError, DmaBuf, DmaHeap, KernelError } from '../../lib/index.js';
-import { fdCount, has, need } from '../helpers/env.js';
+import { fdCount, has, leavesNoFdsOpen, need } from '../helpers/env.js';
 
 const MiB = 1024 * 1024;
 
 describe('DmaHeap and DmaBuf (system heap)', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('lists the heaps the kernel offers', (ctx) => {
     need(ctx, has.systemHeap(), 'no /dev/dma_heap/system (CONFIG_DMABUF_HEAPS_SYSTEM)');

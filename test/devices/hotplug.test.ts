@@ -6,10 +6,10 @@
 // devpath (/devices/faux/<name>/...).
 import { writeFileSync } from 'node:fs';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { type DrmHotplugEvent, DrmHotplugMonitor, TimeoutError } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { createVkms } from '../helpers/vkms.js';
 
 /** Reads events until one matches, and returns every event read on the way (the match last). */
@@ -26,13 +26,7 @@ async function until(monitor: DrmHotplugMonitor, match: (e: DrmHotplugEvent) => 
 const ofDevice = (name: string) => (e: DrmHotplugEvent) => e.devpath.startsWith(`/devices/faux/${name}/`);
 
 describe('DRM hotplug events from the kernel', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('a new vkms device is reported as added with its card node, and as removed when it goes', async (ctx) => {
     using monitor = DrmHotplugMonitor.open();

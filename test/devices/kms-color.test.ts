@@ -3,21 +3,15 @@
 // vkms device (booted with vkms.enable_plane_pipeline=1; configfs-made vkms
 // devices have no pipeline): a 3x4 matrix that swaps red and blue shows up
 // swapped in the writeback capture, and bypassing the pipeline restores it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { capture, dumbFb, hex, modeset, openBootKms } from '../helpers/kms.js';
 
 const SWAP_RB = [0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0];
 
 describe('KMS colour pipelines', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('lists the primary plane pipeline and applies a red/blue swap matrix; bypass restores', async (ctx) => {
     using f = openBootKms(ctx, { colorPipeline: true });

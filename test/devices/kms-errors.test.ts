@@ -2,21 +2,15 @@
 // Bad input to KMS: impossible configurations refused by TEST_ONLY with
 // nothing changed, unknown names as typed errors, a non-master file refused
 // clearly, master handed over, closed objects, and no leaked fds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ClosedError, DrmDevice, KernelError, PrivilegeError, SwSyncTimeline, UnknownPropertyError } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { dumbFb, modeset, openKms, pipeOf } from '../helpers/kms.js';
 
 describe('KMS bad input', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('kms() with a bad options bag throws before it sets any client cap', (ctx) => {
     using f = openKms(ctx);

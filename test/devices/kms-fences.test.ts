@@ -2,10 +2,10 @@
 // Explicit fences through KMS: a plane's IN_FENCE_FD holds a commit back
 // until it signals, and the CRTC's OUT_FENCE and the writeback fence come
 // out of the commit as SyncFiles. A failed in-fence: what the kernel does.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { SwSyncTimeline, type CommitResult } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { capture, dumbFb, hex, modeset, openKms, primaryFbId, sleep, type KmsFixture, type TestFb } from '../helpers/kms.js';
 
 const A = 0x000000ff;
@@ -22,13 +22,7 @@ function fencedFlip(f: KmsFixture, a: TestFb, b: TestFb, out: TestFb, timeline: 
 }
 
 describe('KMS fences', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('an unsignalled IN_FENCE_FD holds back the flip, OUT_FENCE and writeback; signalling releases all three', async (ctx) => {
     using f = openKms(ctx);

@@ -2,20 +2,14 @@
 // DRM leases: one connector + CRTC + primary plane handed to a lessee file,
 // which can modeset them, cannot see or touch the rest, and loses them when
 // the lease is revoked.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { KernelError } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { dumbFb, modeset, openKms, pipeOf } from '../helpers/kms.js';
 
 describe('KMS leases', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('a lessee sees and modesets only its objects, and loses them on revoke', async (ctx) => {
     // Two independent pipes: connector i -> encoder i -> CRTC i <- primary i.

@@ -2,22 +2,16 @@
 // KMS on a vkms device of this file's own: discovery, a full modeset with
 // its page-flip event, composition of three planes checked pixel by pixel
 // through writeback, vblank sequences, and events nobody awaits.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { Format, fourcc, fourccName } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { capture, dumbFb, hex, modeset, openKms, placePlane, primaryFbId } from '../helpers/kms.js';
 
 const bigintToString = (_: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}` : v);
 
 describe('KMS on vkms: discovery, modeset, events, writeback', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('discovers the Virtual connector with modes, primary/overlay/cursor planes and a writeback connector', (ctx) => {
     using f = openKms(ctx);

@@ -6,10 +6,10 @@
 // framebuffer or in-fence closed since the last commit is refused at the
 // next one, leaving the request usable. What the display showed is read back
 // through writeback, pixel by pixel, and from the plane's committed state.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { type AtomicRequest, type Kms, type SyncFile, SwSyncTimeline } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { capture, dumbFb, hex, modeset, openKms, placePlane, primaryFbId, sleep, type Pipe, type TestFb } from '../helpers/kms.js';
 
 const A = 0x000000ff;
@@ -56,13 +56,7 @@ function codeOf(fn: () => unknown): unknown {
 }
 
 describe('KMS requests committed again', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('apply at every commit what set() and unset() left in them, with new out-fences each time', async (ctx) => {
     using f = openKms(ctx);

@@ -3,11 +3,11 @@
 // it (SYNC_IOC_FILE_INFO with num_fences = 0, and poll): pending until every
 // member has signalled. A wait settles only then, and rejects if a member
 // failed, naming it. Each case is checked against the kernel's own answer.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { FenceError, type SwSyncTimeline, SyncFile, TimeoutError } from '../../lib/index.js';
 import { native, syncStatusErrno } from '../../lib/native.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { openSwSync } from '../helpers/syncobj.js';
 
 /** What the kernel says of the file itself: its status and whether poll reports it signalled. */
@@ -31,13 +31,7 @@ const settledWithin = async (promise: Promise<unknown>, ms: number): Promise<boo
   Promise.race([promise.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 describe('merged sync_file state', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('pending + pending: active, as the kernel says; the wait times out', async (ctx) => {
     using a = openSwSync(ctx);

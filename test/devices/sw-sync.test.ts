@@ -1,20 +1,14 @@
 // SPDX-License-Identifier: MIT
 // sw_sync timelines and the rest of sync_file: merge of many, info, deadlines, fence errors.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ClosedError, FenceError, SyncFile } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { openSwSync } from '../helpers/syncobj.js';
 
 describe('SwSyncTimeline and SyncFile', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('fences signal as the timeline advances past them', async (ctx) => {
     using timeline = openSwSync(ctx);

@@ -3,23 +3,17 @@
 // available) as a promise on the event loop, with the same TimeoutError,
 // AbortError and FenceError as every other wait; waitSyncobjsSync is the
 // blocking form and times out with the same TimeoutError class.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { AbortError, FenceError, KernelError, TimeoutError } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { openSwSync, openSyncobjDevice } from '../helpers/syncobj.js';
 
 const settled = async (p: Promise<unknown>, ms = 100): Promise<boolean> =>
   Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 describe('DrmDevice.waitSyncobjs (promise) and waitSyncobjsSync (blocking)', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('all: resolves once every point has signalled, without blocking the event loop', async (ctx) => {
     using gpu = openSyncobjDevice(ctx);

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   AbortError,
@@ -16,7 +16,7 @@ import {
   TimeoutError,
 } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
-import { fdCount } from '../helpers/env.js';
+import { fdCount, leavesNoFdsOpen } from '../helpers/env.js';
 import { openSwSync, openSyncobjDevice } from '../helpers/syncobj.js';
 import { openVgem } from '../helpers/vgem.js';
 
@@ -25,13 +25,7 @@ const settled = async (p: Promise<unknown>, ms = 100): Promise<boolean> =>
   Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 describe('DRM syncobj', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('reports fence capabilities; vgem has no syncobjs and says so', (ctx) => {
     using gpu = openSyncobjDevice(ctx);

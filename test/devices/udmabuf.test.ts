@@ -2,11 +2,11 @@
 import { existsSync, readSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ClosedError, KernelError, Memfd, Seal, Udmabuf } from '../../lib/index.js';
 import { native } from '../../lib/native.js';
-import { fdCount, need } from '../helpers/env.js';
+import { fdCount, leavesNoFdsOpen, need } from '../helpers/env.js';
 
 const page = native.pageSize;
 
@@ -18,13 +18,7 @@ function sealedMemfd(name: string, size: number, fill: number): Memfd {
 }
 
 describe('udmabuf', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('makes a dma-buf over a sealed memfd that shares its pages', (ctx) => {
     need(ctx, existsSync('/dev/udmabuf'), 'no /dev/udmabuf (CONFIG_UDMABUF)');

@@ -3,7 +3,7 @@
 // buffer, and everything exported from that buffer must wait for it.
 import { readFile } from 'node:fs/promises';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   AbortError,
@@ -16,18 +16,12 @@ import {
   TimeoutError,
   VgemFence,
 } from '../../lib/index.js';
-import { fdCount, has, need } from '../helpers/env.js';
+import { has, leavesNoFdsOpen, need } from '../helpers/env.js';
 import { openSwSync } from '../helpers/syncobj.js';
 import { openVgem, vgemBuffer } from '../helpers/vgem.js';
 
 describe('vgem fences, sync_file export/import and waits', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('identifies the device and exports a dumb BO as a dma-buf', (ctx) => {
     using device = openVgem(ctx);

@@ -4,20 +4,14 @@
 // not collide, and dispose() leaves nothing behind.
 import { existsSync, readdirSync } from 'node:fs';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { DrmDevice } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 import { CONFIGFS_VKMS, createVkms, readVkmsConfig } from '../helpers/vkms.js';
 
 describe('vkms devices through configfs (test helper)', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('two devices at once get distinct card nodes, each with the configured pipeline', (ctx) => {
     using a = createVkms(ctx);

@@ -3,7 +3,7 @@
 // the reason on a host, fail in the VM rig (REQUIRE_DEVICES=1).
 import { existsSync, readdirSync } from 'node:fs';
 
-import type { TestContext } from 'vitest';
+import { type TestContext, afterAll, beforeAll, expect } from 'vitest';
 
 export const requireDevices = process.env.REQUIRE_DEVICES === '1';
 
@@ -20,6 +20,21 @@ export const distEntry = new URL('../../dist/esm/index.js', import.meta.url);
 /** Open fds of this process. */
 export function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * Called in a describe block: after its tests the process holds as many fds
+ * as before them (every object those tests made was closed, or collected and
+ * closed by the safety net).
+ */
+export function leavesNoFdsOpen(): void {
+  let before = 0;
+  beforeAll(() => {
+    before = fdCount();
+  });
+  afterAll(() => {
+    expect(fdCount()).toBe(before);
+  });
 }
 
 export const has = {

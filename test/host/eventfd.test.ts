@@ -2,21 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { AbortError, ClosedError, EventFd, TimeoutError } from '../../lib/index.js';
 import { KernelError } from '../../lib/errors.js';
 import { FdWatcher, READABLE } from '../../lib/fd-watcher.js';
-import { fdCount } from '../helpers/env.js';
+import { fdCount, leavesNoFdsOpen } from '../helpers/env.js';
 
 describe('EventFd', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('shows its fd in util.inspect / console.log, and that it is closed after close()', () => {
     const efd = EventFd.create();

@@ -5,19 +5,13 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { AbortError, ClosedError, EventFd, FdServer, FdSocket, KernelError, Memfd } from '../../lib/index.js';
-import { distEntry, fdCount } from '../helpers/env.js';
+import { distEntry, fdCount, leavesNoFdsOpen } from '../helpers/env.js';
 
 describe('FdSocket', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('sends a payload with fds; the receiver gets the same files', async () => {
     const [a, b] = FdSocket.pair();

@@ -7,12 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { AbortError, ClosedError, DrmHotplugMonitor, TimeoutError } from '../../lib/index.js';
 import { toDrmHotplugEvent } from '../../lib/kms/hotplug.js';
 import { parseUevent } from '../../lib/kms/uevent.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 
 /** A datagram as the kernel builds it: `ACTION@DEVPATH\0` then `KEY=VALUE\0` fields. */
 function uevent(action: string, devpath: string, fields: Record<string, string>): Buffer {
@@ -82,13 +82,7 @@ describe('uevent parsing', () => {
 });
 
 describe('DrmHotplugMonitor lifetime', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('times out and aborts like every other wait', async () => {
     using monitor = DrmHotplugMonitor.open();

@@ -1,19 +1,13 @@
 // SPDX-License-Identifier: MIT
 import { readSync, writeSync } from 'node:fs';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ClosedError, FdTypeError, Memfd, Seal } from '../../lib/index.js';
-import { fdCount } from '../helpers/env.js';
+import { leavesNoFdsOpen } from '../helpers/env.js';
 
 describe('Memfd', () => {
-  let fds = 0;
-  beforeAll(() => {
-    fds = fdCount();
-  });
-  afterAll(() => {
-    expect(fdCount()).toBe(fds);
-  });
+  leavesNoFdsOpen();
 
   it('creates, sizes, seals and adopts', () => {
     using memfd = Memfd.create('frames', 8192);
