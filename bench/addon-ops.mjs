@@ -4,6 +4,8 @@
 // shaping). lib / addon is what the facade costs.
 import { closeSync } from 'node:fs';
 
+import { turn } from './harness.mjs';
+
 const { native } = await import(new URL('../dist/esm/native.js', import.meta.url).href);
 const { AtomicWire } = await import(new URL('../dist/esm/kms/atomic-wire.js', import.meta.url).href);
 
@@ -75,7 +77,6 @@ function kmsOps(fd, { objs, counts, props, values }) {
   const test = prebuilt(ATOMIC_TEST_ONLY, values[1]);
   const flips = [prebuilt(ATOMIC_FLIP, values[0]), prebuilt(ATOMIC_FLIP, values[1])];
   let shown = 0;
-  const turn = () => new Promise(setImmediate);
   return {
     kmsTest: () => ok(native.kmsAtomic(fd, test)),
     kmsFlip: async () => {

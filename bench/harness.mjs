@@ -3,7 +3,8 @@
 // rotating order (so drift in the machine's load and JIT warm-up spreads
 // over every column alike), summarised as median and min of the batches.
 
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** One turn of the event loop (where Node runs collected objects' finalizers). */
+export const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A column from a per-iteration function: run(n) -> ns per iteration. */
 export function jsColumn(fn) {

@@ -21,7 +21,7 @@ import { runInNewContext } from 'node:vm';
 import { addonOps } from './addon-ops.mjs';
 import { startBaseline } from './c-server.mjs';
 import { fenceLatency } from './fence-latency.mjs';
-import { asyncColumn, jsColumn, measure } from './harness.mjs';
+import { asyncColumn, jsColumn, measure, turn } from './harness.mjs';
 import { koffiOps } from './koffi-ops.mjs';
 import { COPY_LENGTH, libOps, openLib } from './lib-ops.mjs';
 import { pendingWaits } from './pending-waits.mjs';
@@ -89,9 +89,9 @@ const c = startBaseline(opened.fds, opened.syncobjHandle, COPY_LENGTH, opened.pl
 // otherwise land in the copy row.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
-const clean = async () => {
+const clean = () => {
   gc();
-  await new Promise((resolve) => setImmediate(resolve));
+  return turn();
 };
 
 const ops = {};

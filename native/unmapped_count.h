@@ -6,11 +6,11 @@
 // grown ~64 MB since the last one. An unmapped mapping's range holds zero
 // pages until its ArrayBuffer is collected (native/mapping.cc): no memory,
 // but address space, and commit charge where overcommit is strict. So its
-// length is taken off V8's count at unmap(), up to a budget: a frame loop
-// mapping and unmapping 8 MB frames then brings a full GC per ~320 MB
-// mapped rather than per 64 MB (every 40 frames rather than every 8), and
-// the zero ranges waiting for that GC stay within the budget plus the
-// 64 MB. (Without a budget the GCs stop altogether and the ranges pile up:
+// length is taken off V8's count at unmap(), up to a budget (kBudget,
+// 1 GiB): a frame loop mapping and unmapping 8 MB frames then brings a full
+// GC per ~1.1 GB mapped rather than per 64 MB (every ~136 frames rather
+// than every 8), and the zero ranges waiting for that GC stay within the
+// budget plus the 64 MB. (Without a budget the GCs stop altogether and the ranges pile up:
 // seen, 39 GiB of address space in a loop of 32 MiB frames.)
 //
 // V8 takes the length off again when it sweeps the object, so a collected
